@@ -1,0 +1,37 @@
+"""The platform's HTTP API at ``/api/v1``: one NinjaAPI, one router per domain app."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from ninja import NinjaAPI
+
+from cuakhau.accounts.api import router as accounts_router
+from cuakhau.checks.api import router as checks_router
+from cuakhau.core.api import install_error_handlers
+from cuakhau.declarations.api import public_router, trips_router
+from cuakhau.declarations.api import router as declarations_router
+from cuakhau.reference.api import router as reference_router
+
+api = NinjaAPI(
+    title="Cửa khẩu số — Digital Border Gate API",
+    version="1",
+    description=(
+        "Declarations, trips, check-in and agency decisions for the Lạng Sơn border gates. "
+        "Authenticate with `Authorization: Bearer ck_…` (an enterprise token) or a signed-in "
+        "session with its CSRF token. Errors carry a code and the message in Vietnamese, "
+        "English and Chinese; field errors name the field by its dotted path."
+    ),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", reference_router)
+api.add_router("", public_router)
+api.add_router("", accounts_router)
+api.add_router("", declarations_router)
+api.add_router("", trips_router)
+api.add_router("", checks_router)
+
+if settings.BENCHMARK_ROUTES:
+    from cuakhau.core.bench_api import router as bench_router
+
+    api.add_router("", bench_router)

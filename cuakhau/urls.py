@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from cuakhau.api import api
+
+admin.site.site_header = "Cửa khẩu số — quản trị"
+admin.site.site_title = "Cửa khẩu số"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("cuakhau.situation.urls")),
+    path("", include("cuakhau.accounts.urls")),
+    path("", include("cuakhau.declarations.urls")),
+    path("", include("cuakhau.checks.urls")),
+]
