@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
 
 from cuakhau.accounts.api import router as accounts_router
 from cuakhau.checks.api import router as checks_router
@@ -24,6 +25,19 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+
+
+class HealthOut(Schema):
+    status: str
+    version: str
+
+
+@api.get("/health", response=HealthOut, auth=None, tags=["public"])
+def health(request: HttpRequest) -> dict[str, str]:
+    """Liveness for load balancers: answers without touching the database."""
+    return {"status": "ok", "version": api.version}
+
+
 api.add_router("", reference_router)
 api.add_router("", public_router)
 api.add_router("", accounts_router)

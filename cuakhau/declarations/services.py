@@ -3,7 +3,6 @@ when and why (trip events, declaration versions) and changes nothing when it rai
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from cuakhau.core.text import Text
 from cuakhau.declarations import corrections, qr
 from cuakhau.declarations.documents import DeclarationDoc, TripDoc
 from cuakhau.declarations.lifecycle import Action, TripState, next_state
+from cuakhau.declarations.links import qr_key
 from cuakhau.declarations.models import (
     Container,
     CorrectionRequest,
@@ -151,6 +151,11 @@ M: dict[str, Text] = {
     ),
     "correction_not_found": Text(
         "Không tìm thấy yêu cầu điều chỉnh.", "Correction request not found.", "未找到更正申请。"
+    ),
+    "goods_transshipped": Text(
+        "Hàng của tờ khai đã được sang tải: không thể sửa danh sách hàng.",
+        "Goods of this declaration have been transshipped: the goods list can no longer change.",
+        "该申报的货物已换装：货物清单不能再修改。",
     ),
     "reason_required": Text("Phải ghi rõ lý do.", "A reason is required.", "必须填写原因。"),
 }
@@ -729,10 +734,6 @@ def _validate_receiving(
 # --- Building blocks ------------------------------------------------------------------------
 
 
-def qr_key() -> bytes:
-    return hashlib.sha256(b"cuakhau.trip-qr:" + settings.SECRET_KEY.encode()).digest()
-
-
 def _user(actor: Actor) -> User:
     if actor.user is None:
         raise TypeError("this action needs a user")
@@ -1092,10 +1093,14 @@ def _apply_document(
         )
     declaration.save()
 
-    CustomsDeclaration.objects.filter(declaration=declaration).exclude(
-        lines__in=GoodsLine.objects.filter(pk__in=TransshipmentLine.objects.values("goods_line_id"))
-    ).delete()
-    _write_goods(declaration, clean)
+    if _goods_changed(declaration, clean):
+        if TransshipmentLine.objects.filter(
+            goods_line__customs_declaration__declaration=declaration
+        ).exists():
+            raise Conflict("goods_transshipped", M["goods_transshipped"])
+        # Goods lines carry no history of their own: the versions keep every earlier list.
+        CustomsDeclaration.objects.filter(declaration=declaration).delete()
+        _write_goods(declaration, clean)
 
     existing = {
         trip.code: trip
@@ -1171,6 +1176,12 @@ def _apply_document(
         TripEvent.objects.bulk_create(events)
         _sync_checks(declaration, clean, index, now)
         _write_version(declaration, clean, _user(actor), now, reason=reason)
+
+
+def _goods_changed(declaration: Declaration, clean: DeclarationDoc) -> bool:
+    stored = declaration_document(declaration).model_dump(mode="json")["customs_declarations"]
+    wanted = clean.model_dump(mode="json")["customs_declarations"]
+    return bool(corrections.jsonable(stored) != corrections.jsonable(wanted))
 
 
 def _sync_checks(
