@@ -275,6 +275,12 @@ def token_api(exporter: User) -> Api:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Personas are created in nearly every test; the production hasher would dominate run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_index() -> Any:
     """Each test sees the reference data of its own database."""
     from cuakhau.reference.catalog import forget_reference_index

@@ -13,7 +13,7 @@ from cuakhau.accounts.auth import AUTH
 from cuakhau.checks.rules import CheckStatus
 from cuakhau.checks.services import check_decide, pending_checks_for
 from cuakhau.core.api import actor_of, responses
-from cuakhau.core.schemas import LongStr, TinyStr
+from cuakhau.core.schemas import LongStr, ShortStr
 from cuakhau.declarations.api import trip_reply
 from cuakhau.declarations.schemas import TripOut, plate_display, state_names
 
@@ -64,7 +64,7 @@ def pending_checks(request: HttpRequest) -> Any:
 
 
 @router.post("/trips/{code}/checks/{agency}/decision", response=responses({200: TripOut}, 409))
-def decide(request: HttpRequest, code: str, agency: TinyStr, payload: DecisionIn) -> Any:
+def decide(request: HttpRequest, code: str, agency: ShortStr, payload: DecisionIn) -> Any:
     """Record the agency's decision: passed, held (with a reason) or refused (with a reason)."""
     check_decide(
         actor=actor_of(request),

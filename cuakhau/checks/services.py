@@ -79,9 +79,10 @@ def check_decide(
         raise role_forbidden(CHECKING_ROLES)
     if agency_code != own_agency:
         raise NotAllowed(code="agency_not_yours", message=NOT_YOUR_AGENCY)
-    now = timezone.now()
     with transaction.atomic(durable=True):
         trip = lock_trip(user, trip_code)
+        # Timestamps are taken under the lock, so events order as the locks did.
+        now = timezone.now()
         require_gate(user, trip.declaration.gate_id)
         check = (
             AgencyCheck.objects.select_for_update(of=("self",))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from pydantic import BaseModel
 
 from cuakhau.accounts.roles import AgencyCode
 from cuakhau.core.errors import Conflict
@@ -17,22 +20,23 @@ REMOVABLE_STATES = frozenset({"DRAFT", "DECLARED", "CANCELLED"})
 
 
 def jsonable(value: Any) -> Any:
-    """Decimals and nested containers as plain JSON values, so equal values compare equal."""
+    """Plain JSON values in one canonical form: decimals without trailing zeros ("18000", not
+    "18000.000"), datetimes in ISO 8601; so that equal values compare equal."""
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, Mapping):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, float):
-        return jsonable(Decimal(str(value)))
-    if isinstance(value, str):
-        try:
-            number = Decimal(value)
-        except ArithmeticError:
-            return value
-        return format(number.normalize(), "f") if number.is_finite() else value
     return value
+
+
+def canonical(document: BaseModel) -> dict[str, Any]:
+    """A document as canonical JSON (see ``jsonable``), for storing and comparing."""
+    result: dict[str, Any] = jsonable(document.model_dump(mode="python"))
+    return result
 
 
 def document_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -259,6 +259,7 @@ def validate_declaration(
         gate = catalog.gates.get(out.gate)
         if gate is None:
             c.add("gate", "gate_unknown", msg("gate_unknown", value=out.gate))
+            c.required("passage", out.passage)
         elif c.required("passage", out.passage):
             passage = gate.passages.get(out.passage)
             if passage is None:
@@ -282,9 +283,11 @@ def validate_declaration(
                 c.add("planned_arrival", "arrival_far", msg("arrival_far", days=MAX_DAYS_AHEAD))
 
     _validate_fee_payer(out, c, declarant_name, declarant_tax_code)
+    errors_before = len(c.errors)
     goods_weight = _validate_goods(out, c, catalog, direction)
     trips_weight = _validate_trips(out, c, catalog, known_trip_codes)
-    if goods_weight and trips_weight and goods_weight > trips_weight:
+    weights_known = not any(e.path.endswith("gross_weight_kg") for e in c.errors[errors_before:])
+    if weights_known and goods_weight and trips_weight and goods_weight > trips_weight:
         c.add(
             "customs_declarations",
             "goods_heavier_than_trips",

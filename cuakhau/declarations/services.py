@@ -233,9 +233,9 @@ def declaration_update(
 def declaration_submit(*, actor: Actor, declaration_id: int) -> Declaration:
     user = _user(actor)
     index = reference_index()
-    now = timezone.now()
     with transaction.atomic(durable=True):
         declaration = _lock_declaration(user, declaration_id)
+        now = timezone.now()
         if declaration.status != Declaration.Status.DRAFT:
             raise Conflict("already_submitted", M["already_submitted"])
         # Revalidate: a draft saved days ago may no longer hold (arrival passed, codes retired).
@@ -251,9 +251,9 @@ def declaration_cancel(*, actor: Actor, declaration_id: int, reason: str) -> Dec
     """Cancel every trip that has not arrived; refused once any truck has checked in."""
     _reason_required(reason)
     user = _user(actor)
-    now = timezone.now()
     with transaction.atomic(durable=True):
         declaration = _lock_declaration(user, declaration_id)
+        now = timezone.now()
         if declaration.status == Declaration.Status.CANCELLED:
             raise Conflict("cancelled", M["cancelled"])
         trips = list(declaration.trips.select_for_update().order_by("pk"))
@@ -365,8 +365,8 @@ def correction_request_create(
         if declaration.correction_requests.filter(status=CorrectionRequest.Status.PENDING).exists():
             raise Conflict("correction_pending", M["correction_pending"])
         clean = declaration_validate(actor=actor, doc=doc, declaration=declaration)
-        current = declaration_document(declaration).model_dump(mode="json")
-        proposed = clean.model_dump(mode="json")
+        current = corrections.canonical(declaration_document(declaration))
+        proposed = corrections.canonical(clean)
         corrections.check_allowed(current, proposed, _trip_states(declaration))
         changes = corrections.document_changes(current, proposed)
         agency = corrections.responsible_agency(changes)
@@ -388,9 +388,9 @@ def correction_request_decide(
     user = _user(actor)
     if not approve:
         _reason_required(reason)
-    now = timezone.now()
     with transaction.atomic(durable=True):
         request = _lock_correction(user, request_id)
+        now = timezone.now()
         if request.status != CorrectionRequest.Status.PENDING:
             raise Conflict("correction_decided", M["correction_decided"])
         declaration = Declaration.objects.select_for_update().get(pk=request.declaration_id)
@@ -462,9 +462,10 @@ def trip_check_in(*, actor: Actor, yard_code: str, by: CheckInBy) -> Trip:
     require_role(user, CHECK_IN_ROLES)
     yard = _yard(yard_code)
     yard_gates = frozenset(yard.gates.values_list("id", flat=True))
-    now = timezone.now()
     with transaction.atomic(durable=True):
         trip = lock_trip(user, _check_in_code(user, yard, yard_gates, by))
+        # Timestamps are taken under the lock, so events order as the locks did.
+        now = timezone.now()
         gate_id = trip.declaration.gate_id
         require_gate(user, gate_id)
         if gate_id not in yard_gates:
@@ -579,9 +580,9 @@ def trip_transship(
     user = _user(actor)
     require_role(user, TRANSSHIPMENT_ROLES)
     index = reference_index()
-    now = timezone.now()
     with transaction.atomic(durable=True):
         source = lock_trip(user, trip_code)
+        now = timezone.now()
         declaration = source.declaration
         require_gate(user, declaration.gate_id)
         if declaration.direction != "import":
@@ -1044,7 +1045,7 @@ def _write_version(
     DeclarationVersion.objects.create(
         declaration=declaration,
         number=declaration.version,
-        document=clean.model_dump(mode="json"),
+        document=corrections.canonical(clean),
         created_by=user,
         created_at=now,
         reason=reason[:500],
@@ -1179,9 +1180,9 @@ def _apply_document(
 
 
 def _goods_changed(declaration: Declaration, clean: DeclarationDoc) -> bool:
-    stored = declaration_document(declaration).model_dump(mode="json")["customs_declarations"]
-    wanted = clean.model_dump(mode="json")["customs_declarations"]
-    return bool(corrections.jsonable(stored) != corrections.jsonable(wanted))
+    stored = corrections.canonical(declaration_document(declaration))["customs_declarations"]
+    wanted = corrections.canonical(clean)["customs_declarations"]
+    return bool(stored != wanted)
 
 
 def _sync_checks(
