@@ -51,6 +51,9 @@ from cuakhau.gates.models import Yard, YardZone
 from cuakhau.reference.catalog import ReferenceIndex, reference_index
 from cuakhau.reference.identifiers import normalize_plate_text
 
+# States in which a truck stands in a yard: their events happen at that yard.
+IN_YARD = frozenset({TripState.ARRIVED, TripState.ENTERED})
+
 M: dict[str, Text] = {
     "not_editable": Text(
         "Tờ khai đã có xe vào bãi: mọi thay đổi phải gửi thành yêu cầu điều chỉnh.",
@@ -378,6 +381,7 @@ def correction_request_create(
             reason=reason,
             agency_id=index.agency_ids[agency],
             requested_by=user,
+            requested_at=timezone.now(),
         )
 
 
@@ -611,6 +615,7 @@ def trip_transship(
                     state=TripState.CLEARED,
                     state_changed_at=now,
                     source_trip=source,
+                    created_at=now,
                     yard_id=source.yard_id,
                     checked_in_at=now,
                     **_trip_fields(vehicle, index),
@@ -816,7 +821,7 @@ def trip_transition(
         actor,
         now=now,
         reason=reason,
-        yard_id=yard.pk if yard else trip.yard_id,
+        yard_id=yard.pk if yard else (trip.yard_id if before in IN_YARD else None),
         data=data,
     )
 
