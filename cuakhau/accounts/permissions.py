@@ -27,9 +27,9 @@ def role_forbidden(roles: Iterable[Role]) -> NotAllowed:
     return NotAllowed(
         code="role_not_allowed",
         message=Text(
-            vi="Chỉ " + ", ".join(n.vi for n in names) + " được làm việc này.",
-            en="Only a " + ", ".join(n.en for n in names) + " may do this.",
-            zh="只有" + "、".join(n.zh for n in names) + "可以执行此操作。",
+            vi="Việc này dành cho: " + ", ".join(n.vi for n in names) + ".",
+            en="This is for: " + ", ".join(n.en for n in names) + ".",
+            zh="此操作仅限：" + "、".join(n.zh for n in names) + "。",
         ),
     )
 

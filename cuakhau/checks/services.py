@@ -31,10 +31,10 @@ NOT_YOUR_AGENCY = Text(
     zh="您只能记录本机构的检查结果。",
 )
 NOT_ON_SITE = Text(
-    vi="Chuyến {code} đang «{vi}»: chỉ ghi kết quả khi xe đã vào bãi hoặc khu kiểm soát.",
-    en="Trip {code} is «{en}»: decisions are recorded once the truck is at the yard or in "
+    vi="Chuyến {code} đang «{state}»: chỉ ghi kết quả khi xe đã vào bãi hoặc khu kiểm soát.",
+    en="Trip {code} is «{state}»: decisions are recorded once the truck is at the yard or in "
     "the control area.",
-    zh="车次 {code} 当前为「{zh}」：车辆入场或进入监管区后才能记录检查结果。",
+    zh="车次 {code} 当前为「{state}」：车辆入场或进入监管区后才能记录检查结果。",
 )
 CHECKING_ROLES = frozenset(
     role for role, agency in AGENCY_OF_ROLE.items() if agency in CHECKING_AGENCIES
@@ -94,14 +94,13 @@ def check_decide(
             agency = Agency.objects.get(code=agency_code)
             raise NotFound(
                 code="check_not_required",
-                message=NOT_REQUIRED.format(code=trip.code, agency=agency.name_vi),
+                message=NOT_REQUIRED.format(code=trip.code, agency=agency.names),
             )
         state = TripState(trip.state)
         if state not in DECIDABLE[trip.declaration.direction]:
-            name = STATE_NAMES[state]
             raise Conflict(
                 code="trip_not_on_site",
-                message=NOT_ON_SITE.format(code=trip.code, vi=name.vi, en=name.en, zh=name.zh),
+                message=NOT_ON_SITE.format(code=trip.code, state=STATE_NAMES[state]),
             )
         before = CheckStatus(check.status)
         after = check_decision(before, decision, reason)

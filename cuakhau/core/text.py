@@ -30,8 +30,15 @@ class Text:
         return str(getattr(self, language_key(language)))
 
     def format(self, **values: Any) -> Text:
+        """Fill the placeholders; a value that is itself a ``Text`` goes in its own language."""
+
+        def pick(language: str) -> dict[str, Any]:
+            return {k: v.get(language) if isinstance(v, Text) else v for k, v in values.items()}
+
         return Text(
-            vi=self.vi.format(**values), en=self.en.format(**values), zh=self.zh.format(**values)
+            vi=self.vi.format(**pick("vi")),
+            en=self.en.format(**pick("en")),
+            zh=self.zh.format(**pick("zh")),
         )
 
     def as_dict(self) -> dict[str, str]:

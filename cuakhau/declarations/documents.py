@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,7 +59,7 @@ class TripDoc(Document):
     trailer_country: TinyStr = Field(default="", description="Defaults to the tractor's")
     vehicle_class: TinyStr = Field(default="", description="VT1 … VT6")
     containers: list[ContainerDoc] = Field(default_factory=list, max_length=4)
-    driver_name: NameStr = ""
+    driver_name: Annotated[NameStr, Field(max_length=120)] = ""
     driver_id_number: ShortStr = ""
     driver_nationality: TinyStr = Field(default="", description="Defaults to the tractor's")
     driver_phone: ShortStr = ""

@@ -475,7 +475,7 @@ def trip_check_in(*, actor: Actor, yard_code: str, by: CheckInBy) -> Trip:
         if gate_id not in yard_gates:
             raise Conflict(
                 "yard_wrong_gate",
-                M["yard_wrong_gate"].format(code=trip.code, gate=trip.declaration.gate.name_vi),
+                M["yard_wrong_gate"].format(code=trip.code, gate=trip.declaration.gate.names),
             )
         expires_at = trip.declaration.expires_at
         if trip.state == TripState.DECLARED and expires_at and expires_at < now:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cuakhau.core.text import Text
+
 
 class Direction(models.TextChoices):
     EXPORT = "export", _("Export")
@@ -27,6 +29,11 @@ class NamedMixin(models.Model):
 
     def __str__(self) -> str:
         return self.name_vi
+
+    @property
+    def names(self) -> Text:
+        """The name in the three languages (English and Chinese fall back to Vietnamese)."""
+        return Text(self.name_vi, self.name_en or self.name_vi, self.name_zh or self.name_vi)
 
     def name_for(self, language: str | None) -> str:
         key = (language or "vi")[:2]

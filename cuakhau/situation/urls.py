@@ -1,2 +1,10 @@
+from django.urls import path
+
+from cuakhau.situation import views
+
 app_name = "situation"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("track/", views.track, name="track"),
+    path("q/<str:token>", views.qr_landing, name="qr"),
+]

@@ -242,3 +242,13 @@ def test_dry_run_of_a_valid_declaration_returns_it_normalised(api_as, exporter):
     assert reply.json()["valid"] is True
     assert reply.json()["document"]["trips"][0]["tractor_plate"] == "12C12345"
     assert not Declaration.objects.exists()
+
+
+def test_text_longer_than_its_column_is_refused_before_any_rule():
+    from pydantic import ValidationError
+
+    doc = fruit_export()
+    doc["trips"][0]["driver_name"] = "Nguyễn " * 20  # 140 characters; the column holds 120
+    with pytest.raises(ValidationError) as refused:
+        DeclarationDoc.model_validate(doc)
+    assert refused.value.errors()[0]["loc"] == ("trips", 0, "driver_name")
