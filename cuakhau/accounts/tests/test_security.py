@@ -36,11 +36,19 @@ def test_the_right_password_signs_in(exporter):
 
 def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-c", "import django, os; os.environ.setdefault("
-         "'DJANGO_SETTINGS_MODULE', 'cuakhau.settings'); django.setup(); "
-         "from django.conf import settings; print(settings.SESSION_COOKIE_SECURE)"],
-        env={**clean, **env}, capture_output=True, text=True, timeout=60, check=False,
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault("
+            "'DJANGO_SETTINGS_MODULE', 'cuakhau.settings'); django.setup(); "
+            "from django.conf import settings; print(settings.SESSION_COOKIE_SECURE)",
+        ],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
