@@ -222,6 +222,19 @@ class _Collector:
             self.errors.append(error.to_field_error(path))
             return None
 
+    def unique(
+        self, path: str, raw: str, parse: Callable[[str], str], seen: set[str], duplicate: str
+    ) -> str | None:
+        """A required identifier that may appear once per declaration."""
+        if not self.required(path, raw):
+            return None
+        value = self.identifier(path, partial(parse, raw))
+        if value:
+            if value in seen:
+                self.add(path, "duplicate", msg(duplicate, value=value))
+            seen.add(value)
+        return value
+
 
 def validate_declaration(
     doc: DeclarationDoc,
@@ -345,15 +358,15 @@ def _validate_customs_header(
     path: str,
     seen_numbers: set[str],
 ) -> None:
-    if c.required(f"{path}.number", customs.number):
-        number = c.identifier(
-            f"{path}.number", lambda: ids.validate_customs_declaration_number(customs.number)
-        )
-        if number:
-            customs.number = number
-            if number in seen_numbers:
-                c.add(f"{path}.number", "duplicate", msg("duplicate_customs", value=number))
-            seen_numbers.add(number)
+    number = c.unique(
+        f"{path}.number",
+        customs.number,
+        ids.validate_customs_declaration_number,
+        seen_numbers,
+        "duplicate_customs",
+    )
+    if number:
+        customs.number = number
     customs.type_code = customs.type_code.upper()
     if c.required(f"{path}.type_code", customs.type_code):
         type_direction = catalog.declaration_types.get(customs.type_code)
@@ -500,15 +513,15 @@ def _validate_trip(
 
 
 def _validate_container(container: ContainerDoc, c: _Collector, path: str, seen: set[str]) -> None:
-    if c.required(f"{path}.number", container.number):
-        number = c.identifier(
-            f"{path}.number", lambda: ids.validate_container_number(container.number)
-        )
-        if number:
-            container.number = number
-            if number in seen:
-                c.add(f"{path}.number", "duplicate", msg("duplicate_container", value=number))
-            seen.add(number)
+    number = c.unique(
+        f"{path}.number",
+        container.number,
+        ids.validate_container_number,
+        seen,
+        "duplicate_container",
+    )
+    if number:
+        container.number = number
     if container.size_ft not in CONTAINER_SIZES:
         c.add(f"{path}.size_ft", "container_size", msg("container_size"))
     for s, seal in enumerate(container.seals):
