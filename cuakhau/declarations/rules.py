@@ -398,10 +398,22 @@ def _validate_goods_line(line: GoodsLineDoc, c: _Collector, path: str) -> Decima
     weight = _positive(c, f"{path}.gross_weight_kg", line.gross_weight_kg)
     if c.required(f"{path}.value", line.value) and line.value is not None and line.value < 0:
         c.add(f"{path}.value", "not_negative", msg("not_negative"))
+    # Amounts in the scale they are stored in, so a stored and a fresh document compare equal.
+    line.quantity = _scaled(line.quantity, THOUSANDTHS)
+    line.gross_weight_kg = _scaled(line.gross_weight_kg, HUNDREDTHS)
+    line.value = _scaled(line.value, HUNDREDTHS)
     line.currency = line.currency.upper()
     if line.currency not in CURRENCIES:
         c.add(f"{path}.currency", "currency_unknown", msg("currency_unknown", value=line.currency))
     return weight
+
+
+HUNDREDTHS = Decimal("0.01")
+THOUSANDTHS = Decimal("0.001")
+
+
+def _scaled(value: Decimal | None, step: Decimal) -> Decimal | None:
+    return None if value is None else value.quantize(step)
 
 
 def _positive(c: _Collector, path: str, value: Decimal | None) -> Decimal:
@@ -507,6 +519,7 @@ def _validate_trip(
             trip.driver_phone = phone
 
     weight = _positive(c, f"{path}.gross_weight_kg", trip.gross_weight_kg)
+    trip.gross_weight_kg = _scaled(trip.gross_weight_kg, HUNDREDTHS)
     if weight > MAX_GROSS_WEIGHT_KG:
         c.add(f"{path}.gross_weight_kg", "too_heavy", msg("too_heavy", max=MAX_GROSS_WEIGHT_KG))
     return weight

@@ -46,7 +46,7 @@ from cuakhau.declarations.models import (
     TripEvent,
 )
 from cuakhau.declarations.rules import validate_declaration, validate_trip
-from cuakhau.declarations.selectors import declaration_for, trip_for, trip_not_found, trips_for
+from cuakhau.declarations.selectors import declaration_for, trip_not_found, trips_for
 from cuakhau.gates.models import Yard, YardZone
 from cuakhau.reference.catalog import ReferenceIndex, reference_index
 from cuakhau.reference.identifiers import normalize_plate_text
@@ -197,27 +197,58 @@ def declaration_validate(
 
 
 def declaration_create(*, actor: Actor, doc: DeclarationDoc, submit: bool = False) -> Declaration:
+    """Store a new declaration as a draft, or submitted at once (its trips DECLARED, their
+    checks and version 1 written). The returned declaration carries everything it was built
+    with (goods, trips, containers, checks, reference rows), so that answering needs no reads."""
     clean = declaration_validate(actor=actor, doc=doc)
     user = _user(actor)
     index = reference_index()
     now = timezone.now()
     with transaction.atomic(durable=True):
-        declaration = _insert_with_unique_code(
-            lambda code: Declaration.objects.create(
-                code=code,
-                enterprise_id=user.enterprise_id,
-                created_by=user,
-                created_at=now,
-                updated_at=now,
-                **_header_fields(clean, index),
-            ),
-            prefix="D",
-        )
-        _write_goods(declaration, clean)
-        trips = _insert_trips(declaration, clean.trips, index, now)
-        if submit:
-            _submit(declaration, trips, clean, actor, now, index)
+        declaration, trips = _insert_declaration(user, clean, index, now, submitted=submit)
+        customs = _write_goods(declaration, clean)
+        _insert_trip_containers(trips, clean.trips)
+        checks = _declare(declaration, trips, clean, actor, now, index) if submit else []
+    declaration.enterprise = user.enterprise
+    _attach(declaration, index, customs=customs, trips=trips, checks=checks)
     return declaration
+
+
+def _insert_declaration(
+    user: User, clean: DeclarationDoc, index: ReferenceIndex, now: datetime, *, submitted: bool
+) -> tuple[Declaration, list[Trip]]:
+    """The declaration row and its trips' rows, in their final state, under fresh random codes.
+
+    One savepoint covers both, so a (very rare) code collision is retried with new codes."""
+    header = _header_fields(clean, index)
+    if submitted:
+        header.update(
+            status=Declaration.Status.SUBMITTED,
+            version=1,
+            submitted_at=now,
+            expires_at=clean.planned_arrival + timedelta(hours=settings.DECLARATION_VALIDITY_HOURS),
+        )
+    state = TripState.DECLARED if submitted else TripState.DRAFT
+    for _attempt in range(5):
+        declaration = Declaration(
+            code="D" + qr.new_code(qr.CODE_LENGTH - 1),
+            enterprise_id=user.enterprise_id,
+            created_by=user,
+            created_at=now,
+            updated_at=now,
+            **header,
+        )
+        trips = _new_trips(declaration, clean.trips, index, now, state=state)
+        try:
+            with transaction.atomic():
+                declaration.save(force_insert=True)
+                Trip.objects.bulk_create(trips)
+        except IntegrityError:
+            continue
+        for trip, trip_doc in zip(trips, clean.trips, strict=True):
+            trip_doc.code = trip.code
+        return declaration, trips
+    raise RuntimeError("could not draw unique codes")
 
 
 def declaration_update(
@@ -464,8 +495,7 @@ def trip_check_in(*, actor: Actor, yard_code: str, by: CheckInBy) -> Trip:
     """A gate operator checks a declared trip in at a yard (QR scan, typed code or plate)."""
     user = _user(actor)
     require_role(user, CHECK_IN_ROLES)
-    yard = _yard(yard_code)
-    yard_gates = frozenset(yard.gates.values_list("id", flat=True))
+    yard, yard_gates = _yard(yard_code)
     with transaction.atomic(durable=True):
         trip = lock_trip(user, _check_in_code(user, yard, yard_gates, by))
         # Timestamps are taken under the lock, so events order as the locks did.
@@ -746,13 +776,13 @@ def _user(actor: Actor) -> User:
     return actor.user
 
 
-def _yard(code: str) -> Yard:
-    try:
-        return Yard.objects.get(code=code.upper(), is_active=True)
-    except Yard.DoesNotExist:
-        raise invalid(
-            [FieldError("yard", "yard_unknown", M["yard_unknown"].format(value=code))]
-        ) from None
+def _yard(code: str) -> tuple[Yard, frozenset[int]]:
+    """An active yard and the gates it serves, from the reference cache."""
+    index = reference_index()
+    yard = index.yards.get(code.upper())
+    if yard is None:
+        raise invalid([FieldError("yard", "yard_unknown", M["yard_unknown"].format(value=code))])
+    return yard, index.yard_gate_ids[yard.code]
 
 
 def _lock_declaration(user: User, declaration_id: int) -> Declaration:
@@ -767,12 +797,43 @@ def _lock_declaration(user: User, declaration_id: int) -> Declaration:
 
 
 def lock_trip(user: User, code: str) -> Trip:
-    """Read a trip the user may see, row-locked until the transaction ends."""
-    visible = trip_for(user, code)
-    try:
-        return Trip.objects.select_for_update(of=("self",)).with_declaration().get(pk=visible.pk)
-    except Trip.DoesNotExist:
-        raise trip_not_found(code) from None
+    """Read a trip the user may see, row-locked until the transaction ends (one query where the
+    user's scope allows it), with its reference rows attached from the cache."""
+    code = qr.normalize_code(code)
+    if not qr.is_code(code):
+        raise trip_not_found(code[:20])
+    visible = trips_for(user)
+    if visible.query.distinct:
+        # Officers' scopes need DISTINCT, which FOR UPDATE refuses: find the row, then lock it.
+        pk = visible.filter(code=code).values_list("pk", flat=True).first()
+        visible = Trip.objects.filter(pk=pk) if pk else Trip.objects.none()
+    else:
+        visible = visible.filter(code=code)
+    trip = (
+        visible.select_for_update(of=("self",))
+        .select_related("declaration", "declaration__enterprise")
+        .first()
+    )
+    if trip is None:
+        raise trip_not_found(code)
+    attach_reference(trip, reference_index())
+    return trip
+
+
+def attach_reference(trip: Trip, index: ReferenceIndex) -> None:
+    """Set a trip's gate, passage, regime, vehicle class and yard from the cached reference
+    rows; rows the cache does not hold (inactive ones) load as usual when used."""
+    declaration = trip.declaration
+    for owner, field, kind in (
+        (trip, "vehicle_class", "vehicle_class"),
+        (trip, "yard", "yard"),
+        (declaration, "gate", "gate"),
+        (declaration, "passage", "passage"),
+        (declaration, "regime", "regime"),
+    ):
+        row = index.rows[kind].get(getattr(owner, f"{field}_id"))
+        if row is not None:
+            setattr(owner, field, row)
 
 
 def _state_refusal(trip: Trip, what: str) -> Text:
@@ -888,7 +949,8 @@ def _header_fields(clean: DeclarationDoc, index: ReferenceIndex) -> dict[str, An
     }
 
 
-def _write_goods(declaration: Declaration, clean: DeclarationDoc) -> None:
+def _write_goods(declaration: Declaration, clean: DeclarationDoc) -> list[CustomsDeclaration]:
+    """The customs declarations and their goods lines; each row carries its lines."""
     index = reference_index()
     customs = CustomsDeclaration.objects.bulk_create(
         CustomsDeclaration(
@@ -899,7 +961,7 @@ def _write_goods(declaration: Declaration, clean: DeclarationDoc) -> None:
         )
         for i, cd in enumerate(clean.customs_declarations)
     )
-    GoodsLine.objects.bulk_create(
+    lines = GoodsLine.objects.bulk_create(
         GoodsLine(
             customs_declaration=row,
             position=j,
@@ -915,6 +977,9 @@ def _write_goods(declaration: Declaration, clean: DeclarationDoc) -> None:
         for row, cd in zip(customs, clean.customs_declarations, strict=True)
         for j, line in enumerate(cd.lines)
     )
+    for row in customs:
+        _set_prefetched(row, lines=[line for line in lines if line.customs_declaration is row])
+    return customs
 
 
 def _trip_fields(doc: TripDoc, index: ReferenceIndex) -> dict[str, Any]:
@@ -932,6 +997,29 @@ def _trip_fields(doc: TripDoc, index: ReferenceIndex) -> dict[str, Any]:
     }
 
 
+def _new_trips(
+    declaration: Declaration,
+    docs: Sequence[TripDoc],
+    index: ReferenceIndex,
+    now: datetime,
+    *,
+    first_position: int = 0,
+    state: TripState = TripState.DRAFT,
+) -> list[Trip]:
+    return [
+        Trip(
+            declaration=declaration,
+            code=qr.new_code(),
+            position=first_position + i,
+            state=state,
+            state_changed_at=now,
+            created_at=now,
+            **_trip_fields(doc, index),
+        )
+        for i, doc in enumerate(docs)
+    ]
+
+
 def _insert_trips(
     declaration: Declaration,
     docs: Iterable[TripDoc],
@@ -939,22 +1027,11 @@ def _insert_trips(
     now: datetime,
     *,
     first_position: int = 0,
-    state: TripState = TripState.DRAFT,
 ) -> list[Trip]:
+    """Draft trips added to a stored declaration, with their containers."""
     docs = list(docs)
     for _attempt in range(5):
-        trips = [
-            Trip(
-                declaration=declaration,
-                code=qr.new_code(),
-                position=first_position + i,
-                state=state,
-                state_changed_at=now,
-                created_at=now,
-                **_trip_fields(doc, index),
-            )
-            for i, doc in enumerate(docs)
-        ]
+        trips = _new_trips(declaration, docs, index, now, first_position=first_position)
         try:
             with transaction.atomic():
                 trips = Trip.objects.bulk_create(trips)
@@ -963,14 +1040,56 @@ def _insert_trips(
             continue
     else:
         raise RuntimeError("could not draw unique trip codes")
-    Container.objects.bulk_create(
+    _insert_trip_containers(trips, docs)
+    for trip, doc in zip(trips, docs, strict=True):
+        doc.code = trip.code
+    return trips
+
+
+def _insert_trip_containers(trips: Sequence[Trip], docs: Sequence[TripDoc]) -> None:
+    containers = Container.objects.bulk_create(
         Container(trip=trip, position=k, number=c.number, size_ft=c.size_ft or 40, seals=c.seals)
         for trip, doc in zip(trips, docs, strict=True)
         for k, c in enumerate(doc.containers)
     )
-    for trip, doc in zip(trips, docs, strict=True):
-        doc.code = trip.code
-    return trips
+    for trip in trips:
+        _set_prefetched(trip, containers=[c for c in containers if c.trip is trip])
+
+
+def _set_prefetched(row: Any, **related: list[Any]) -> None:
+    """Hand rows just written to ``row.<relation>.all()`` as if prefetched (no re-read), the
+    way Django's own prefetch_related stores them."""
+    cache = row.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        cache.pop(name, None)
+        queryset = getattr(row, name).get_queryset()
+        queryset._result_cache = rows
+        queryset._prefetch_done = True
+        cache[name] = queryset
+
+
+def _attach(
+    declaration: Declaration,
+    index: ReferenceIndex,
+    *,
+    customs: list[CustomsDeclaration],
+    trips: list[Trip],
+    checks: list[AgencyCheck],
+) -> None:
+    """Give a declaration built in this request its related rows, from memory and the cached
+    reference data, so that presenting it reads nothing more."""
+    declaration.gate = index.row("gate", declaration.gate_id)
+    declaration.passage = index.row("passage", declaration.passage_id)
+    declaration.regime = index.row("regime", declaration.regime_id)
+    for row in customs:
+        row.type = index.row("declaration_type", row.type_id)
+    for trip in trips:
+        trip.vehicle_class = index.row("vehicle_class", trip.vehicle_class_id)
+        trip_checks = [check for check in checks if check.trip is trip]
+        for check in trip_checks:
+            check.agency = index.row("agency", check.agency_id)
+        _set_prefetched(trip, checks=trip_checks)
+    _set_prefetched(declaration, customs_declarations=customs, trips=trips)
 
 
 def _insert_containers(trip: Trip, doc: TripDoc) -> None:
@@ -991,8 +1110,10 @@ def _required_agency_ids(
     return [index.agency_ids[a] for a in agencies]
 
 
-def _create_checks(trips: Iterable[Trip], agency_ids: Sequence[int], now: datetime) -> None:
-    AgencyCheck.objects.bulk_create(
+def _create_checks(
+    trips: Iterable[Trip], agency_ids: Sequence[int], now: datetime
+) -> list[AgencyCheck]:
+    return AgencyCheck.objects.bulk_create(
         AgencyCheck(trip=trip, agency_id=agency_id, created_at=now)
         for trip in trips
         for agency_id in agency_ids
@@ -1007,8 +1128,7 @@ def _submit(
     now: datetime,
     index: ReferenceIndex,
 ) -> None:
-    """DRAFT → DECLARED for every trip, the required checks, and version 1."""
-    user = _user(actor)
+    """A stored draft becomes submitted: its trips DRAFT → DECLARED."""
     expires_at = declaration.planned_arrival + timedelta(hours=settings.DECLARATION_VALIDITY_HOURS)
     Declaration.objects.filter(pk=declaration.pk).update(
         status=Declaration.Status.SUBMITTED,
@@ -1021,27 +1141,41 @@ def _submit(
     declaration.submitted_at = now
     declaration.expires_at = expires_at
     declaration.version = 1
+    for trip in trips:
+        next_state(declaration.direction, TripState(trip.state), Action.SUBMIT)
     Trip.objects.filter(pk__in=[t.pk for t in trips], state=TripState.DRAFT).update(
         state=TripState.DECLARED, state_changed_at=now
     )
-    events = []
     for trip in trips:
-        next_state(declaration.direction, TripState(trip.state), Action.SUBMIT)
-        events.append(
-            trip_event(
-                trip,
-                Action.SUBMIT.value,
-                trip.state,
-                TripState.DECLARED,
-                actor,
-                now=now,
-                save=False,
-            )
-        )
         trip.state = TripState.DECLARED
-    TripEvent.objects.bulk_create(events)
-    _create_checks(trips, _required_agency_ids(declaration, clean, index), now)
-    _write_version(declaration, clean, user, now, reason="submit")
+    _declare(declaration, trips, clean, actor, now, index)
+
+
+def _declare(
+    declaration: Declaration,
+    trips: list[Trip],
+    clean: DeclarationDoc,
+    actor: Actor,
+    now: datetime,
+    index: ReferenceIndex,
+) -> list[AgencyCheck]:
+    """What submitting records: a DRAFT → DECLARED event per trip, the checks the cargo needs,
+    and the declaration's version 1."""
+    TripEvent.objects.bulk_create(
+        trip_event(
+            trip,
+            Action.SUBMIT.value,
+            TripState.DRAFT,
+            TripState.DECLARED,
+            actor,
+            now=now,
+            save=False,
+        )
+        for trip in trips
+    )
+    checks = _create_checks(trips, _required_agency_ids(declaration, clean, index), now)
+    _write_version(declaration, clean, _user(actor), now, reason="submit")
+    return checks
 
 
 def _write_version(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cuakhau.declarations.rules import Catalog, GateRef, PassageRef, RegimeRef
 
@@ -20,6 +21,9 @@ TTL = 60.0
 
 @dataclass(frozen=True, slots=True)
 class ReferenceIndex:
+    """Codes to ids for writing, and the rows themselves (read-only!) so that hot paths can attach
+    them to trips and declarations instead of joining their tables again."""
+
     catalog: Catalog
     gate_ids: dict[str, int]
     passage_ids: dict[str, int]
@@ -28,6 +32,12 @@ class ReferenceIndex:
     vehicle_class_ids: dict[str, int]
     agency_ids: dict[str, int]
     medical_gates: frozenset[int]
+    rows: dict[str, dict[int, Any]]
+    yards: dict[str, Any]
+    yard_gate_ids: dict[str, frozenset[int]]
+
+    def row(self, kind: str, pk: int) -> Any:
+        return self.rows[kind][pk]
 
 
 _lock = threading.Lock()
@@ -52,10 +62,12 @@ def forget_reference_index(**_: object) -> None:
 
 def _load() -> ReferenceIndex:
     from cuakhau.accounts.models import Agency
-    from cuakhau.gates.models import Gate, Passage
+    from cuakhau.gates.models import Gate, Passage, Yard
     from cuakhau.reference.models import CustomsDeclarationType, GoodsRegime, VehicleClass
 
     gates = list(Gate.objects.filter(is_active=True))
+    yards = list(Yard.objects.filter(is_active=True).prefetch_related("gates"))
+    agencies = list(Agency.objects.all())
     passages = list(Passage.objects.filter(is_active=True, gate__is_active=True))
     passages_by_gate: dict[int, dict[str, PassageRef]] = {gate.id: {} for gate in gates}
     for passage in passages:
@@ -83,16 +95,28 @@ def _load() -> ReferenceIndex:
         regime_ids={r.code: r.id for r in regimes},
         declaration_type_ids={t.code: t.id for t in types},
         vehicle_class_ids={vc.code: vc.id for vc in classes},
-        agency_ids=dict(Agency.objects.values_list("code", "id")),
+        agency_ids={a.code: a.id for a in agencies},
         medical_gates=frozenset(g.id for g in gates if g.requires_medical_quarantine),
+        rows={
+            "gate": {g.id: g for g in gates},
+            "passage": {p.id: p for p in passages},
+            "regime": {r.id: r for r in regimes},
+            "declaration_type": {t.id: t for t in types},
+            "vehicle_class": {vc.id: vc for vc in classes},
+            "agency": {a.id: a for a in agencies},
+            "yard": {y.id: y for y in yards},
+        },
+        yards={y.code: y for y in yards},
+        yard_gate_ids={y.code: frozenset(g.id for g in y.gates.all()) for y in yards},
     )
 
 
 def connect_signals() -> None:
     from cuakhau.accounts.models import Agency
-    from cuakhau.gates.models import Gate, Passage
+    from cuakhau.gates.models import Gate, Passage, Yard
     from cuakhau.reference.models import CustomsDeclarationType, GoodsRegime, VehicleClass
 
-    for model in (Gate, Passage, GoodsRegime, CustomsDeclarationType, VehicleClass, Agency):
+    for model in (Gate, Passage, Yard, GoodsRegime, CustomsDeclarationType, VehicleClass, Agency):
         post_save.connect(forget_reference_index, sender=model, weak=False)
         post_delete.connect(forget_reference_index, sender=model, weak=False)
+    m2m_changed.connect(forget_reference_index, sender=Yard.gates.through, weak=False)
