@@ -8,7 +8,7 @@ from ninja import NinjaAPI, Schema
 
 from cuakhau.accounts.api import router as accounts_router
 from cuakhau.checks.api import router as checks_router
-from cuakhau.core.api import install_error_handlers
+from cuakhau.core.api import QueryParser, install_error_handlers
 from cuakhau.declarations.api import public_router, trips_router
 from cuakhau.declarations.api import router as declarations_router
 from cuakhau.reference.api import router as reference_router
@@ -23,6 +23,7 @@ api = NinjaAPI(
         "English and Chinese; field errors name the field by its dotted path."
     ),
     urls_namespace="api",
+    parser=QueryParser(),
 )
 install_error_handlers(api)
 

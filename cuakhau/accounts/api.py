@@ -12,7 +12,7 @@ from cuakhau.accounts.auth import AUTH, ActiveSessionAuth
 from cuakhau.accounts.models import ApiToken
 from cuakhau.accounts.permissions import require_enterprise
 from cuakhau.accounts.services import api_token_create, api_token_revoke
-from cuakhau.core.api import actor_of, responses
+from cuakhau.core.api import InputSchema, actor_of, responses
 from cuakhau.core.schemas import DbId, NameStr
 
 router = Router(tags=["accounts"], auth=AUTH)
@@ -42,7 +42,7 @@ def me(request: HttpRequest) -> Any:
     }
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     name: NameStr
 
 

@@ -7,12 +7,12 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from cuakhau.accounts.auth import AUTH
 from cuakhau.checks.rules import CheckStatus
 from cuakhau.checks.services import check_decide, pending_checks_for
-from cuakhau.core.api import actor_of, responses
+from cuakhau.core.api import InputSchema, Pagination, Presented, actor_of, responses
 from cuakhau.core.schemas import LongStr, ShortStr
 from cuakhau.declarations.api import trip_reply
 from cuakhau.declarations.schemas import TripOut, plate_display, state_names
@@ -34,15 +34,19 @@ class PendingCheckOut(Schema):
     waiting_since: datetime
 
 
-class DecisionIn(Schema):
+class DecisionIn(InputSchema):
     decision: Literal["passed", "held", "refused"]
     reason: LongStr = ""
 
 
 @router.get("/checks/pending", response=responses({200: list[PendingCheckOut]}))
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def pending_checks(request: HttpRequest) -> Any:
     """The checks the officer's agency still has to decide at the officer's gates."""
+    return Presented(pending_checks_for(request.auth), _pending_out)  # type: ignore[attr-defined]
+
+
+def _pending_out(checks: list[Any]) -> list[dict[str, Any]]:
     return [
         {
             "trip": check.trip.code,
@@ -59,18 +63,18 @@ def pending_checks(request: HttpRequest) -> Any:
             "enterprise": check.trip.declaration.enterprise.name,
             "waiting_since": check.trip.state_changed_at,
         }
-        for check in pending_checks_for(request.auth)  # type: ignore[attr-defined]
+        for check in checks
     ]
 
 
 @router.post("/trips/{code}/checks/{agency}/decision", response=responses({200: TripOut}, 409))
 def decide(request: HttpRequest, code: str, agency: ShortStr, payload: DecisionIn) -> Any:
     """Record the agency's decision: passed, held (with a reason) or refused (with a reason)."""
-    check_decide(
+    check = check_decide(
         actor=actor_of(request),
         trip_code=code,
         agency_code=agency.lower(),
         decision=CheckStatus(payload.decision),
         reason=payload.reason,
     )
-    return trip_reply(request, code)
+    return trip_reply(request, check.trip)

@@ -108,6 +108,7 @@ def check_decide(
             status=after, officer=user, decided_at=now, reason=reason
         )
         check.status, check.officer, check.decided_at, check.reason = after, user, now, reason
+        check.trip = trip
         data = {"agency": agency_code, "check_before": before.value, "check_after": after.value}
         _follow(trip, after, actor, now, reason, data)
     return check

@@ -47,6 +47,14 @@ class InvalidInput(DomainError):
 
     status = 422
 
+    def under(self, prefix: str) -> InvalidInput:
+        """The same errors for input nested under ``prefix`` in a larger body."""
+        return InvalidInput(
+            code=self.code,
+            message=self.message,
+            errors=[FieldError(f"{prefix}.{e.path}", e.code, e.message) for e in self.errors],
+        )
+
 
 class NotAllowed(DomainError):
     """The actor may see the object but may not do this to it."""

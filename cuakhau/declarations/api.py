@@ -1,27 +1,26 @@
 """HTTP API for declarations, trips, check-in, corrections and transshipment (``/api/v1``)."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: ninja's @paginate wraps the view and resolves
+# string annotations in its own module, where ``Query[DeclarationFilter]`` means nothing; the
+# query model then stays undefined and every list call (and the OpenAPI document) fails.
 
-from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from cuakhau.accounts.auth import AUTH
-from cuakhau.checks.models import AgencyCheck
-from cuakhau.core.api import actor_of, responses
-from cuakhau.core.schemas import DbId, ShortStr, TinyStr
+from cuakhau.core.api import Pagination, Presented, actor_of, responses
+from cuakhau.core.schemas import DbId, IsoDateTime, ShortStr, TinyStr
 from cuakhau.declarations import selectors, services
 from cuakhau.declarations.documents import DeclarationDoc
 from cuakhau.declarations.lifecycle import TripState
 from cuakhau.declarations.models import Declaration, DeclarationVersion, Trip
 from cuakhau.declarations.qr import is_code, normalize_code
 from cuakhau.declarations.schemas import (
-    TRIP_PREFETCH,
     CheckInIn,
     CorrectionDecisionIn,
     CorrectionIn,
@@ -49,15 +48,8 @@ public_router = Router(tags=["public"], auth=None)
 
 
 def _declaration_response(request: HttpRequest, declaration: Declaration) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
-    fresh = selectors.declaration_for(user, declaration.pk)
-    trips = list(
-        fresh.trips.with_declaration()
-        .select_related("source_trip")
-        .prefetch_related(*TRIP_PREFETCH)
-        .order_by("position", "pk")
-    )
-    return declaration_out(fresh, trips)
+    """The declaration read again, as the caller may see it, with goods and trips."""
+    return declaration_out(*selectors.declaration_details(request.auth, declaration.pk))  # type: ignore[attr-defined]
 
 
 # --- Declarations ---------------------------------------------------------------------------
@@ -71,7 +63,7 @@ class DeclarationFilter(Schema):
 
 
 @router.get("/declarations", response=responses({200: list[DeclarationSummaryOut]}))
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) -> Any:
     declarations = (
         selectors.declarations_for(request.auth)  # type: ignore[attr-defined]
@@ -89,7 +81,10 @@ def declaration_list(request: HttpRequest, filters: Query[DeclarationFilter]) ->
         declarations = declarations.filter(code=q) | declarations.filter(
             customs_declarations__number=q
         )
-    return [declaration_summary(d) for d in declarations.order_by("-created_at", "-id")]
+    return Presented(
+        declarations.order_by("-created_at", "-id"),
+        lambda page: [declaration_summary(d) for d in page],
+    )
 
 
 @router.post("/declarations/validate", response=responses({200: ValidationOut}))
@@ -103,7 +98,8 @@ def declaration_validate(request: HttpRequest, payload: DeclarationDoc) -> Any:
 def declaration_create(request: HttpRequest, payload: DeclarationDoc, submit: bool = False) -> Any:
     """Create a declaration as a draft, or submit it at once with ``?submit=true``."""
     declaration = services.declaration_create(actor=actor_of(request), doc=payload, submit=submit)
-    return Status(201, _declaration_response(request, declaration))
+    # The service hands back everything it wrote: answer from it rather than read it again.
+    return Status(201, declaration_out(declaration, list(declaration.trips.all())))
 
 
 @router.get("/declarations/{declaration_id}", response=responses({200: DeclarationOut}))
@@ -201,12 +197,15 @@ class CorrectionFilter(Schema):
 
 
 @router.get("/corrections", response=responses({200: list[CorrectionOut]}))
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def correction_list(request: HttpRequest, filters: Query[CorrectionFilter]) -> Any:
     corrections = services.corrections_for(request.auth).select_related("decided_by")  # type: ignore[attr-defined]
     if filters.status:
         corrections = corrections.filter(status=filters.status.lower())
-    return [_correction_out(c) for c in corrections]
+    return Presented(
+        corrections.order_by("-requested_at", "-id"),
+        lambda page: [_correction_out(c) for c in page],
+    )
 
 
 @router.post("/corrections/{correction_id}/decision", response=responses({200: CorrectionOut}, 409))
@@ -232,23 +231,17 @@ class TripFilter(Schema):
     direction: TinyStr | None = None
     plate: ShortStr | None = Field(default=None, description="Tractor or trailer plate")
     declaration_id: DbId | None = None
-    changed_since: datetime | None = None
-
-
-def _trip_queryset(request: HttpRequest) -> Any:
-    return (
-        selectors.trips_for(request.auth)  # type: ignore[attr-defined]
-        .with_declaration()
-        .select_related("source_trip")
-        .prefetch_related(
-            "containers",
-            Prefetch("checks", queryset=AgencyCheck.objects.select_related("agency", "officer")),
-        )
+    changed_since: IsoDateTime | None = Field(
+        default=None, description="ISO 8601; without an offset, Vietnam time (UTC+7)"
     )
 
 
+def _trip_queryset(request: HttpRequest) -> Any:
+    return selectors.with_trip_details(selectors.trips_for(request.auth))  # type: ignore[attr-defined]
+
+
 @trips_router.get("/trips", response=responses({200: list[TripOut]}))
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def trip_list(request: HttpRequest, filters: Query[TripFilter]) -> Any:
     trips = _trip_queryset(request)
     states = [s.upper() for s in filters.state if s]
@@ -265,7 +258,9 @@ def trip_list(request: HttpRequest, filters: Query[TripFilter]) -> Any:
         trips = trips.filter(declaration_id=filters.declaration_id)
     if filters.changed_since is not None:
         trips = trips.filter(state_changed_at__gte=filters.changed_since)
-    return [trip_out(t) for t in trips.order_by("-state_changed_at", "-id")]
+    return [
+        trip_out(t) for t in selectors.attach_details(trips.order_by("-state_changed_at", "-id"))
+    ]
 
 
 @trips_router.get("/trips/{code}", response=responses({200: TripOut}))
@@ -274,7 +269,7 @@ def trip_detail(request: HttpRequest, code: str) -> Any:
     trip = _trip_queryset(request).filter(code=normalized).first() if is_code(normalized) else None
     if trip is None:
         raise selectors.trip_not_found(code)
-    return trip_out(trip)
+    return trip_out(selectors.attach_details([trip])[0])
 
 
 @trips_router.get("/trips/{code}/events", response=responses({200: list[EventOut]}))
@@ -283,15 +278,15 @@ def trip_events(request: HttpRequest, code: str) -> Any:
     return [event_out(e) for e in trip.events.select_related("gate", "yard")]
 
 
-def trip_reply(request: HttpRequest, code: str) -> dict[str, Any]:
-    """The trip as the API shows it, read again after a change."""
-    return trip_detail(request, code)  # type: ignore[no-any-return]
+def trip_reply(request: HttpRequest, trip: Trip) -> dict[str, Any]:
+    """A trip a service just changed, as the API shows it (its row is not read again)."""
+    return trip_out(selectors.trip_details(trip))
 
 
 @trips_router.post("/trips/{code}/cancel", response=responses({200: TripOut}, 409))
 def trip_cancel(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
     trip = services.trip_cancel(actor=actor_of(request), trip_code=code, reason=payload.reason)
-    return trip_reply(request, trip.code)
+    return trip_reply(request, trip)
 
 
 @trips_router.post("/checkins", response=responses({200: TripOut}, 409))
@@ -302,20 +297,20 @@ def trip_check_in(request: HttpRequest, payload: CheckInIn) -> Any:
         yard_code=payload.yard,
         by=services.CheckInBy(qr=payload.qr, code=payload.code, plate=payload.plate),
     )
-    return trip_reply(request, trip.code)
+    return trip_reply(request, trip)
 
 
 @trips_router.post("/trips/{code}/call", response=responses({200: TripOut}, 409))
 def trip_call(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
     """Call a queued export truck up to the border (the dispatcher does this by policy)."""
     trip = services.trip_call(actor=actor_of(request), trip_code=code, reason=payload.reason)
-    return trip_reply(request, trip.code)
+    return trip_reply(request, trip)
 
 
 @trips_router.post("/trips/{code}/no-show", response=responses({200: TripOut}, 409))
 def trip_no_show(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
     trip = services.trip_no_show(actor=actor_of(request), trip_code=code, reason=payload.reason)
-    return trip_reply(request, trip.code)
+    return trip_reply(request, trip)
 
 
 @trips_router.post("/trips/{code}/enter-control", response=responses({200: TripOut}, 409))
@@ -323,13 +318,13 @@ def trip_enter_control(request: HttpRequest, code: str, payload: ReasonIn) -> An
     trip = services.trip_enter_control(
         actor=actor_of(request), trip_code=code, reason=payload.reason
     )
-    return trip_reply(request, trip.code)
+    return trip_reply(request, trip)
 
 
 @trips_router.post("/trips/{code}/departure", response=responses({200: TripOut}, 409))
 def trip_depart(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
     trip = services.trip_depart(actor=actor_of(request), trip_code=code, reason=payload.reason)
-    return trip_reply(request, trip.code)
+    return trip_reply(request, trip)
 
 
 @trips_router.post("/trips/{code}/transshipments", response=responses({201: list[TripOut]}, 409))
@@ -350,7 +345,7 @@ def trip_transship(request: HttpRequest, code: str, payload: TransshipmentIn) ->
             for truck in payload.receiving
         ],
     )
-    return Status(201, [trip_reply(request, trip.code) for trip in created])
+    return Status(201, [trip_reply(request, trip) for trip in created])
 
 
 # --- Public ---------------------------------------------------------------------------------
@@ -363,7 +358,8 @@ def public_trip(request: HttpRequest, code: str) -> Any:
     trip = (
         Trip.objects.with_declaration()
         .exclude(state=TripState.DRAFT)
-        .filter(code=normalized)
+        # A draft cancelled before it was ever submitted stays the enterprise's own business.
+        .filter(code=normalized, declaration__submitted_at__isnull=False)
         .first()
         if is_code(normalized)
         else None

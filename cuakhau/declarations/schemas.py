@@ -9,6 +9,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from cuakhau.core.api import InputSchema
 from cuakhau.core.schemas import DbId, LongStr, ShortStr, TinyStr
 from cuakhau.core.text import Text
 from cuakhau.declarations.documents import DeclarationDoc, TripDoc
@@ -156,23 +157,23 @@ class VersionOut(Schema):
     document: dict[str, Any]
 
 
-class ReasonIn(Schema):
+class ReasonIn(InputSchema):
     reason: LongStr = ""
 
 
-class CheckInIn(Schema):
+class CheckInIn(InputSchema):
     yard: TinyStr
     qr: LongStr = ""
     code: TinyStr = ""
     plate: ShortStr = ""
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(InputSchema):
     reason: LongStr = ""
     document: DeclarationDoc
 
 
-class CorrectionDecisionIn(Schema):
+class CorrectionDecisionIn(InputSchema):
     approve: bool
     reason: LongStr = ""
 
@@ -192,18 +193,18 @@ class CorrectionOut(Schema):
     decision_reason: str
 
 
-class TransshippedGoodsIn(Schema):
+class TransshippedGoodsIn(InputSchema):
     goods_line_id: DbId
     quantity: Decimal = Field(max_digits=14, decimal_places=3, allow_inf_nan=False)
     gross_weight_kg: Decimal = Field(max_digits=12, decimal_places=2, allow_inf_nan=False)
 
 
-class ReceivingTruckIn(Schema):
+class ReceivingTruckIn(InputSchema):
     vehicle: TripDoc
     goods: list[TransshippedGoodsIn]
 
 
-class TransshipmentIn(Schema):
+class TransshipmentIn(InputSchema):
     zone: TinyStr
     receiving: list[ReceivingTruckIn]
 
@@ -229,10 +230,9 @@ class PublicTripOut(Schema):
 
 
 def trip_out(trip: Trip) -> dict[str, Any]:
+    """A trip as the API shows it; read it with ``selectors.with_trip_details`` (no queries
+    here)."""
     declaration = trip.declaration
-    checks = getattr(trip, "_prefetched_objects_cache", {}).get("checks")
-    if checks is None:
-        checks = trip.checks.select_related("agency", "officer")
     return {
         "code": trip.code,
         "declaration_id": declaration.pk,
@@ -274,17 +274,14 @@ def trip_out(trip: Trip) -> dict[str, Any]:
                 if check.officer_id and check.officer
                 else "",
             }
-            for check in checks
+            for check in trip.checks.all()
         ],
     }
 
 
-TRIP_PREFETCH = ("containers", "checks__agency", "checks__officer")
-TRIP_RELATED = ("source_trip",)
-
-
-def declaration_summary(declaration: Declaration) -> dict[str, Any]:
-    trip_count = getattr(declaration, "trip_count", None)
+def declaration_summary(declaration: Declaration, trip_count: int | None = None) -> dict[str, Any]:
+    if trip_count is None:
+        trip_count = getattr(declaration, "trip_count", None)
     if trip_count is None:
         trip_count = declaration.trips.count()
     return {
@@ -308,10 +305,10 @@ def declaration_summary(declaration: Declaration) -> dict[str, Any]:
 
 
 def declaration_out(declaration: Declaration, trips: list[Trip]) -> dict[str, Any]:
-    customs = declaration.customs_declarations.select_related("type").prefetch_related("lines")
+    """A declaration with goods and trips; read it with ``selectors.declaration_details`` (or
+    take the one a service just built), so that this reads nothing."""
     return {
-        **declaration_summary(declaration),
-        "trip_count": len(trips),
+        **declaration_summary(declaration, len(trips)),
         "fee_payer": {
             "name": declaration.fee_payer_name,
             "country": declaration.fee_payer_country,
@@ -338,7 +335,7 @@ def declaration_out(declaration: Declaration, trips: list[Trip]) -> dict[str, An
                     for line in cd.lines.all()
                 ],
             }
-            for cd in customs
+            for cd in declaration.customs_declarations.all()
         ],
         "trips": [trip_out(trip) for trip in trips],
     }

@@ -46,7 +46,12 @@ from cuakhau.declarations.models import (
     TripEvent,
 )
 from cuakhau.declarations.rules import validate_declaration, validate_trip
-from cuakhau.declarations.selectors import declaration_for, trip_not_found, trips_for
+from cuakhau.declarations.selectors import (
+    attach_reference,
+    declaration_for,
+    trip_not_found,
+    trips_for,
+)
 from cuakhau.gates.models import Yard, YardZone
 from cuakhau.reference.catalog import ReferenceIndex, reference_index
 from cuakhau.reference.identifiers import normalize_plate_text
@@ -398,7 +403,10 @@ def correction_request_create(
             raise Conflict("not_checked_in", M["not_checked_in"])
         if declaration.correction_requests.filter(status=CorrectionRequest.Status.PENDING).exists():
             raise Conflict("correction_pending", M["correction_pending"])
-        clean = declaration_validate(actor=actor, doc=doc, declaration=declaration)
+        try:
+            clean = declaration_validate(actor=actor, doc=doc, declaration=declaration)
+        except InvalidInput as error:
+            raise error.under("document") from None
         current = corrections.canonical(declaration_document(declaration))
         proposed = corrections.canonical(clean)
         corrections.check_allowed(current, proposed, _trip_states(declaration))
@@ -721,9 +729,11 @@ def _validate_receiving(
         path = f"receiving.{i}"
         vehicle = truck.vehicle.model_copy(deep=True)
         if vehicle.tractor_country.upper() != "VN":
-            errors.append(FieldError(f"{path}.tractor_country", "vn_only", M["transship_vn_only"]))
+            errors.append(
+                FieldError(f"{path}.vehicle.tractor_country", "vn_only", M["transship_vn_only"])
+            )
         try:
-            vehicle = validate_trip(vehicle, index.catalog, path=path)
+            vehicle = validate_trip(vehicle, index.catalog, path=f"{path}.vehicle")
         except InvalidInput as error:
             errors.extend(error.errors)
         if not truck.goods:
@@ -818,22 +828,6 @@ def lock_trip(user: User, code: str) -> Trip:
         raise trip_not_found(code)
     attach_reference(trip, reference_index())
     return trip
-
-
-def attach_reference(trip: Trip, index: ReferenceIndex) -> None:
-    """Set a trip's gate, passage, regime, vehicle class and yard from the cached reference
-    rows; rows the cache does not hold (inactive ones) load as usual when used."""
-    declaration = trip.declaration
-    for owner, field, kind in (
-        (trip, "vehicle_class", "vehicle_class"),
-        (trip, "yard", "yard"),
-        (declaration, "gate", "gate"),
-        (declaration, "passage", "passage"),
-        (declaration, "regime", "regime"),
-    ):
-        row = index.rows[kind].get(getattr(owner, f"{field}_id"))
-        if row is not None:
-            setattr(owner, field, row)
 
 
 def _state_refusal(trip: Trip, what: str) -> Text:

@@ -111,7 +111,7 @@ def test_more_than_declared_cannot_be_transshipped(api_as, gate_operator, cleare
             lambda body: body["receiving"][0]["vehicle"].update(
                 tractor_plate="桂F54321", tractor_country="CN"
             ),
-            "receiving.0.tractor_country",
+            "receiving.0.vehicle.tractor_country",
         ),
         (
             lambda body: body["receiving"][0]["goods"][0].update(goods_line_id=999999),
@@ -119,7 +119,7 @@ def test_more_than_declared_cannot_be_transshipped(api_as, gate_operator, cleare
         ),
         (
             lambda body: body["receiving"][0]["vehicle"].update(tractor_plate="12X-1"),
-            "receiving.0.tractor_plate",
+            "receiving.0.vehicle.tractor_plate",
         ),
         (lambda body: body["receiving"][0].update(goods=[]), "receiving.0.goods"),
         (lambda body: body.update(zone="A"), "zone"),

@@ -237,7 +237,8 @@ def test_a_correction_needs_a_reason_and_a_valid_document(api_as, exporter, chec
         f"/declarations/{checked_in['id']}/corrections", {"reason": "sửa biển", "document": doc}
     )
     assert invalid.status_code == 422
-    assert invalid.json()["errors"][0]["field"] == "trips.0.tractor_plate"
+    # Fields are named as in the request body: the document is under "document".
+    assert invalid.json()["errors"][0]["field"] == "document.trips.0.tractor_plate"
 
 
 def test_a_correction_on_a_stale_version_is_refused(api_as, exporter, checked_in, border_guard):

@@ -1,0 +1,611 @@
+"""Bad input on every write endpoint: a clear 4xx in the platform's error shape, and nothing
+stored changes.
+
+For each write operation of ``/api/v1`` the table below names who may call it and a body that
+succeeds (checked first, so that the refusals are about the input, not about permissions).
+Then the body is broken in every way a client can break it — unreadable JSON, another media
+type, wrong types, missing and unknown fields, NUL characters and lone surrogates in strings,
+numbers no column can hold, values the rules refuse — and each answer must be 400 or 422 with
+``{code, message, messages{vi,en,zh}, errors[{field, code, message, messages}]}`` naming the
+broken fields, while every stored row stays as it was (on SQLite and on PostgreSQL, which
+refuses NUL bytes and out-of-range integers itself).
+
+The JSON schema of each body comes from the OpenAPI document, so the mutations follow the
+documented types and a new field is broken along with the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from copy import deepcopy
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from cuakhau.accounts.models import ApiToken
+from cuakhau.api import api
+from cuakhau.checks.models import AgencyCheck
+from cuakhau.conftest import electronics_import, fruit_export
+from cuakhau.core.tests.world import World, world_in_transaction
+from cuakhau.declarations.models import (
+    Container,
+    CorrectionRequest,
+    CustomsDeclaration,
+    Declaration,
+    DeclarationVersion,
+    GoodsLine,
+    Transshipment,
+    TransshipmentLine,
+    Trip,
+    TripEvent,
+)
+
+PREFIX = "/api/v1"
+STORED = (
+    Declaration,
+    DeclarationVersion,
+    CustomsDeclaration,
+    GoodsLine,
+    Trip,
+    Container,
+    TripEvent,
+    AgencyCheck,
+    CorrectionRequest,
+    Transshipment,
+    TransshipmentLine,
+    ApiToken,
+)
+WRONG_TYPE = {"not": "this type"}
+HUGE = 10**40  # more digits than any column (bigint, numeric(16, 2)) holds
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write operation, who may call it, and a body with which it succeeds."""
+
+    op: str  # "METHOD /path" as the OpenAPI document names it
+    url: str  # concrete path, ``{…}`` filled from the world
+    who: str
+    ok: int
+    body: Callable[[World], Any] | None = None  # None: the operation takes no body
+    setup: Callable[[World], None] | None = None
+    # Values the rules refuse: (what, change to the valid body, the field the error names).
+    refused: tuple[tuple[str, Callable[[Any], Any], str], ...] = field(default=())
+
+    @property
+    def method(self) -> str:
+        return self.op.split()[0]
+
+    @property
+    def id(self) -> str:
+        return self.op
+
+
+def _refs(world: World) -> dict[str, Any]:
+    return {
+        **world.trips,
+        **{f"{name}_id": world.declaration_id(name) for name in world.declarations},
+        "correction_id": world.correction_id,
+        "token_id": world.token_id,
+    }
+
+
+def _client(world: World, who: str) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    cookies, headers = world.credentials(who)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    client.defaults.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
+    return client
+
+
+def _send(
+    world: World,
+    write: Write,
+    body: Any = None,
+    *,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+    url: str | None = None,
+    query: str = "",
+) -> Any:
+    path = PREFIX + (url if url is not None else write.url.format(**_refs(world))) + query
+    if raw is None:
+        # ensure_ascii keeps a lone surrogate as the ``\\ud800`` escape JSON allows.
+        raw = json.dumps(body, default=str).encode() if body is not None else b""
+    return getattr(_client(world, write.who), write.method.lower())(
+        path, data=raw, content_type=content_type
+    )
+
+
+def _call_step(who: str, method: str, url: str) -> Callable[[World], None]:
+    def run(world: World) -> None:
+        response = _send(world, Write(f"{method} -", url, who, 200), {})
+        assert response.status_code == 200, response.content
+
+    return run
+
+
+def _set(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    document = deepcopy(document)
+    target = document
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return document
+
+
+def _at(*path: Any, value: Any) -> Callable[[Any], Any]:
+    return lambda body: _set(body, path, value)
+
+
+def _correction(world: World) -> dict[str, Any]:
+    document = deepcopy(world.documents["at_gate"])
+    document["trips"][0]["driver_phone"] = "0911222444"
+    return {"reason": "Đổi tài xế", "document": document}
+
+
+def _transshipment(world: World) -> dict[str, Any]:
+    truck = fruit_export()["trips"][1] | {"tractor_plate": "12C-246.80"}
+    goods = [{"goods_line_id": world.goods_line_id, "quantity": "100", "gross_weight_kg": "1500"}]
+    return {"zone": "SANG-TAI", "receiving": [{"vehicle": truck, "goods": goods}]}
+
+
+YESTERDAY = (timezone.now() - timedelta(days=1)).isoformat()
+DECLARATION_REFUSED = (
+    ("unknown gate", _at("gate", value="XX"), "gate"),
+    ("arrival in the past", _at("planned_arrival", value=YESTERDAY), "planned_arrival"),
+    ("bad plate", _at("trips", 0, "tractor_plate", value="??"), "trips.0.tractor_plate"),
+    (
+        "bad HS code",
+        _at("customs_declarations", 0, "lines", 0, "hs_code", value="0000"),
+        "customs_declarations.0.lines.0.hs_code",
+    ),
+)
+NO_REASON = (("no reason", _at("reason", value="  "), "reason"),)
+CALL = _call_step("gate_operator", "POST", "/trips/{arrived}/call")
+
+WRITES = [
+    Write(
+        "POST /tokens",
+        "/tokens",
+        "exporter",
+        201,
+        lambda w: {"name": "CI"},
+        refused=(("blank name", _at("name", value="   "), "name"),),
+    ),
+    Write("POST /tokens/{token_id}/revoke", "/tokens/{token_id}/revoke", "exporter", 200),
+    Write(
+        "POST /declarations",
+        "/declarations",
+        "exporter",
+        201,
+        lambda w: fruit_export(),
+        refused=DECLARATION_REFUSED,
+    ),
+    Write(
+        "POST /declarations/validate",
+        "/declarations/validate",
+        "exporter",
+        200,
+        lambda w: electronics_import(),
+        refused=DECLARATION_REFUSED,
+    ),
+    Write(
+        "PUT /declarations/{declaration_id}",
+        "/declarations/{draft_id}",
+        "exporter",
+        200,
+        lambda w: fruit_export(note="Sửa giờ đến"),
+        refused=DECLARATION_REFUSED,
+    ),
+    Write(
+        "POST /declarations/{declaration_id}/submit",
+        "/declarations/{draft_id}/submit",
+        "exporter",
+        200,
+    ),
+    Write(
+        "POST /declarations/{declaration_id}/cancel",
+        "/declarations/{draft_id}/cancel",
+        "exporter",
+        200,
+        lambda w: {"reason": "Khách hủy đơn"},
+        refused=NO_REASON,
+    ),
+    Write(
+        "POST /declarations/{declaration_id}/corrections",
+        "/declarations/{at_gate_id}/corrections",
+        "exporter",
+        201,
+        _correction,
+        refused=(
+            *NO_REASON,
+            (
+                "bad phone",
+                _at("document", "trips", 0, "driver_phone", value="12"),
+                "document.trips.0.driver_phone",
+            ),
+        ),
+    ),
+    Write(
+        "POST /corrections/{correction_id}/decision",
+        "/corrections/{correction_id}/decision",
+        "border_guard",
+        200,
+        lambda w: {"approve": False, "reason": "Thiếu giấy tờ"},
+        refused=(("rejected without a reason", _at("reason", value=""), "reason"),),
+    ),
+    Write(
+        "POST /trips/{code}/cancel",
+        "/trips/{declared}/cancel",
+        "exporter",
+        200,
+        lambda w: {"reason": "Xe hỏng"},
+        refused=NO_REASON,
+    ),
+    Write(
+        "POST /checkins",
+        "/checkins",
+        "gate_operator",
+        200,
+        lambda w: {"yard": "XC", "code": w.trips["declared"]},
+        refused=(
+            ("unknown yard", _at("yard", value="NOPE"), "yard"),
+            ("nothing to find the trip by", lambda b: {"yard": "XC"}, "code"),
+            ("forged QR", lambda b: {"yard": "XC", "qr": "https://x/q/ABCDEFGH.AAAA"}, "qr"),
+        ),
+    ),
+    Write(
+        "POST /trips/{code}/call",
+        "/trips/{arrived}/call",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Đến lượt"},
+    ),
+    Write(
+        "POST /trips/{code}/no-show",
+        "/trips/{arrived}/no-show",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Quá 30 phút"},
+        setup=CALL,
+    ),
+    Write(
+        "POST /trips/{code}/enter-control",
+        "/trips/{arrived}/enter-control",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Vào khu kiểm soát"},
+        setup=CALL,
+    ),
+    Write(
+        "POST /trips/{code}/departure",
+        "/trips/{cleared}/departure",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Xuất cảnh"},
+    ),
+    Write(
+        "POST /trips/{code}/transshipments",
+        "/trips/{cleared}/transshipments",
+        "customs_officer",
+        201,
+        _transshipment,
+        refused=(
+            ("unknown zone", _at("zone", value="Z"), "zone"),
+            ("no receiving truck", _at("receiving", value=[]), "receiving"),
+            (
+                "nothing moved",
+                _at("receiving", 0, "goods", 0, "quantity", value="0"),
+                "receiving.0.goods.0.quantity",
+            ),
+            (
+                "more than declared",
+                _at("receiving", 0, "goods", 0, "quantity", value="401"),
+                "receiving.0.goods.0.quantity",
+            ),
+            (
+                "a Chinese receiving truck",
+                _at("receiving", 0, "vehicle", "tractor_country", value="CN"),
+                "receiving.0.vehicle.tractor_country",
+            ),
+        ),
+    ),
+    Write(
+        "POST /trips/{code}/checks/{agency}/decision",
+        "/trips/{at_gate}/checks/customs/decision",
+        "customs_officer",
+        200,
+        lambda w: {"decision": "passed"},
+        refused=(("held without a reason", lambda b: {"decision": "held"}, "reason"),),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    yield from world_in_transaction(django_db_blocker)
+
+
+# --- The documented body of each operation, and what can be broken in it --------------------
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    return api.get_openapi_schema()
+
+
+def _operation(op: str) -> dict[str, Any]:
+    method, path = op.split()
+    return _openapi()["paths"][PREFIX + path][method.lower()]  # type: ignore[no-any-return]
+
+
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = _openapi()["components"]["schemas"][name]
+    branches = [_resolve(b) for b in schema.get("anyOf", ()) if b.get("type") != "null"]
+    if len(branches) == 1:
+        return branches[0]
+    if branches:  # a decimal: number or text
+        return {"type": "number"}
+    return schema
+
+
+def _body_schema(op: str) -> dict[str, Any]:
+    content = _operation(op)["requestBody"]["content"]["application/json"]
+    return _resolve(content["schema"])
+
+
+def _walk(schema: dict[str, Any], value: Any, path: tuple[Any, ...] = ()) -> Iterator[Any]:
+    """Every object (``("object", path, schema)``) and leaf (``(type, path, schema)``) of a
+    valid body, typed by its documented schema."""
+    schema = _resolve(schema)
+    if isinstance(value, dict) and "properties" in schema:
+        yield ("object", path, schema)
+        for name, item in value.items():
+            yield from _walk(schema["properties"][name], item, (*path, name))
+    elif isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            yield from _walk(schema["items"], item, (*path, i))
+    elif value is not None:
+        yield (schema.get("type", "string"), path, schema)
+
+
+def _dotted(path: tuple[Any, ...], op: str) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _broken_bodies(op: str, body: Any) -> Iterator[tuple[str, Any, set[str]]]:
+    """(what, broken body, fields the 422 must name) for every way of breaking ``body``."""
+    schema = _body_schema(op)
+    parts = list(_walk(schema, body))
+    leaves = [(kind, path) for kind, path, _ in parts if kind != "object"]
+    strings = [path for kind, path in leaves if kind == "string"]
+    numbers = [path for kind, path in leaves if kind in ("integer", "number")]
+
+    broken = body
+    for _kind, path in leaves:
+        broken = _set(broken, path, WRONG_TYPE)
+    yield "every field of the wrong type", broken, {_dotted(p, op) for _, p in leaves}
+
+    for kind, path, part in parts:
+        if kind == "object":
+            for name in part.get("required", ()):
+                if name in _get(body, path):
+                    missing = deepcopy(body)
+                    del _get(missing, path)[name]
+                    yield (
+                        f"missing {_dotted((*path, name), op)}",
+                        missing,
+                        {_dotted((*path, name), op)},
+                    )
+
+    extra = deepcopy(body)
+    objects = [path for kind, path, _ in parts if kind == "object"]
+    for path in objects:
+        _get(extra, path)["unexpected"] = 1
+    yield (
+        "an unknown field in every object",
+        extra,
+        {_dotted((*path, "unexpected"), op) for path in objects},
+    )
+
+    for what, bad in (("a NUL character", "x\x00y"), ("a lone surrogate", "x\ud800y")):
+        broken = body
+        for path in strings:
+            broken = _set(broken, path, bad)
+        yield f"{what} in every text field", broken, {_dotted(p, op) for p in strings}
+
+    if numbers:
+        broken = body
+        for path in numbers:
+            broken = _set(broken, path, HUGE)
+        yield "numbers too large for any column", broken, {_dotted(p, op) for p in numbers}
+
+
+def _get(document: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        document = document[step]
+    return document
+
+
+# --- Checking an answer ------------------------------------------------------------------------
+
+
+def _stored() -> dict[str, list[dict[str, Any]]]:
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in STORED}
+
+
+def _assert_refused(
+    response: Any, statuses: tuple[int, ...], fields: set[str] | None = None
+) -> dict[str, Any]:
+    assert response.status_code in statuses, response.content.decode()[:800]
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()
+    assert set(error) == {"code", "message", "messages", "errors"}
+    assert error["code"] and error["message"]
+    assert set(error["messages"]) == {"vi", "en", "zh"}
+    assert all(error["messages"].values())
+    for item in error["errors"]:
+        assert set(item) == {"field", "code", "message", "messages"}
+        assert set(item["messages"]) == {"vi", "en", "zh"}
+    if response.status_code == 422:
+        assert error["errors"], "a 422 names the fields to fix"
+    if fields:
+        named = {item["field"] for item in error["errors"]}
+        assert fields <= named, f"not named: {sorted(fields - named)}"
+    return error  # type: ignore[no-any-return]
+
+
+def _prepare(world: World, write: Write) -> Any:
+    if write.setup is not None:
+        write.setup(world)
+    return write.body(world) if write.body is not None else None
+
+
+# --- The tests ---------------------------------------------------------------------------------
+
+
+def test_every_write_operation_has_a_row() -> None:
+    documented = {
+        f"{method.upper()} {path.removeprefix(PREFIX)}"
+        for path, ops in _openapi()["paths"].items()
+        for method in ops
+        if method in ("post", "put", "patch", "delete")
+    }
+    assert documented == {write.op for write in WRITES}
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w.id for w in WRITES])
+def test_the_valid_request_succeeds(write: Write, world: World, db: Any) -> None:
+    # The control for everything below: the same caller and body are accepted.
+    body = _prepare(world, write)
+    response = _send(world, write, body if write.body else None)
+    assert response.status_code == write.ok, response.content.decode()[:800]
+
+
+BODY_WRITES = [w for w in WRITES if w.body is not None]
+
+
+@pytest.mark.parametrize("write", BODY_WRITES, ids=[w.id for w in BODY_WRITES])
+def test_unreadable_bodies_are_refused(write: Write, world: World, db: Any) -> None:
+    _prepare(world, write)
+    before = _stored()
+    for raw, content_type in (
+        (b'{"reason": ', "application/json"),
+        (b"\xff\xfe\x00{", "application/json"),
+        (b'{"a": 1}{"b": 2}', "application/json"),
+        (b"reason=x", "application/x-www-form-urlencoded"),
+        (b"--xx\r\nbroken", "multipart/form-data; boundary=xx"),
+    ):
+        response = _send(world, write, raw=raw, content_type=content_type)
+        error = _assert_refused(response, (400,))
+        assert error["code"] == "bad_request", (raw, content_type)
+    # JSON labelled as a form: a POST is read as a form first (for the CSRF check) and refused;
+    # other methods read the JSON, whose fields are then checked as usual.
+    response = _send(world, write, raw=b"{}", content_type="multipart/form-data")
+    _assert_refused(response, (400, 422))
+    # More than the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE): refused before parsing.
+    huge = b'{"reason": "' + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**21) + b'"}'
+    error = _assert_refused(_send(world, write, raw=huge), (400,))
+    assert error["code"] == "bad_request"
+    # No body at all: the body is missing, as a field would be.
+    error = _assert_refused(_send(world, write, raw=b""), (422,), {"body"})
+    assert error["errors"][0]["code"] == "missing"
+    assert _stored() == before
+
+
+@pytest.mark.parametrize("write", BODY_WRITES, ids=[w.id for w in BODY_WRITES])
+def test_bodies_that_are_not_objects_are_refused(write: Write, world: World, db: Any) -> None:
+    _prepare(world, write)
+    before = _stored()
+    for body in ([], "text", 42, None, True):
+        response = _send(world, write, raw=json.dumps(body).encode())
+        _assert_refused(response, (400, 422))
+    assert _stored() == before
+
+
+@pytest.mark.parametrize("write", BODY_WRITES, ids=[w.id for w in BODY_WRITES])
+def test_broken_fields_are_refused_and_named(write: Write, world: World, db: Any) -> None:
+    body = _prepare(world, write)
+    before = _stored()
+    for what, broken, fields in _broken_bodies(write.op, body):
+        response = _send(world, write, broken)
+        try:
+            _assert_refused(response, (422,), fields)
+        except AssertionError as failure:
+            raise AssertionError(f"{write.op}: {what}: {failure}") from None
+    assert _stored() == before
+
+
+REFUSALS = [(w, r) for w in WRITES for r in w.refused]
+
+
+@pytest.mark.parametrize(
+    ("write", "refusal"), REFUSALS, ids=[f"{w.id}: {r[0]}" for w, r in REFUSALS]
+)
+def test_values_the_rules_refuse(
+    write: Write, refusal: tuple[str, Callable[[Any], Any], str], world: World, db: Any
+) -> None:
+    body = _prepare(world, write)
+    _what, change, field_name = refusal
+    before = _stored()
+    response = _send(world, write, change(body))
+    _assert_refused(response, (422,), {field_name})
+    assert _stored() == before
+
+
+ID_WRITES = [w for w in WRITES if "_id}" in w.op]
+
+
+@pytest.mark.parametrize("write", ID_WRITES, ids=[w.id for w in ID_WRITES])
+def test_ids_that_are_not_ids_are_refused(write: Write, world: World, db: Any) -> None:
+    body = _prepare(world, write)
+    name = write.op.split("{")[1].split("}")[0]
+    template = write.op.split()[1]
+    before = _stored()
+    for bad in ("abc", "0", "-1", str(2**63), str(HUGE), "1.5", "%00"):
+        response = _send(world, write, body, url=template.replace(f"{{{name}}}", bad))
+        _assert_refused(response, (422,), {name})
+    assert _stored() == before
+
+
+@pytest.mark.parametrize(
+    ("op", "query", "field_name"),
+    [
+        ("POST /declarations", "?submit=maybe", "submit"),
+        ("POST /declarations", "?submit=true&submit=false", "submit"),
+        ("PUT /declarations/{declaration_id}", "?reason=a%00b", "reason"),
+        ("PUT /declarations/{declaration_id}", "?reason=" + "x" * 41, "reason"),
+    ],
+)
+def test_bad_query_parameters_are_refused(
+    op: str, query: str, field_name: str, world: World, db: Any
+) -> None:
+    write = next(w for w in WRITES if w.op == op)
+    body = _prepare(world, write)
+    before = _stored()
+    response = _send(world, write, body, query=query)
+    _assert_refused(response, (422,), {field_name})
+    assert _stored() == before
+
+
+# A driver name is 120 characters in the trips table; PostgreSQL refuses a longer one itself.
+def test_a_driver_name_longer_than_the_register_is_refused(world: World, db: Any) -> None:
+    write = next(w for w in WRITES if w.op == "POST /declarations")
+    long_name = fruit_export()
+    long_name["trips"][0]["driver_name"] = "Nguyễn Văn " * 12  # 132 characters
+    before = _stored()
+    response = _send(world, write, long_name)
+    error = _assert_refused(response, (422,), {"trips.0.driver_name"})
+    assert error["errors"][0]["messages"]["en"] == "Too long."
+    assert _stored() == before

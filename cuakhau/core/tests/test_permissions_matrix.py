@@ -1,0 +1,502 @@
+"""The role × endpoint permission matrix: every operation of ``/api/v1``, called by every kind
+of caller, answers the status the rules say (domain.md §3, style.md "Permissions").
+
+* anonymous callers reach only the public endpoints; everything else is 401;
+* an enterprise sees only its own declarations and trips: another's are 404;
+* the API token acts as its enterprise, but cannot manage tokens (those need a signed-in session);
+* an officer acts only for their agency at their gates: 403 otherwise, 404 when the trip is not
+  theirs to see (another gate, or no check by their agency); drafts are the enterprise's own;
+* every status is one the OpenAPI document declares for the operation.
+
+Each cell runs in its own savepoint over the shared world (``world.py``), so a call that
+succeeds (a check-in, a cancel) does not change what the next cell sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from cuakhau.api import api
+from cuakhau.conftest import fruit_export
+from cuakhau.core.tests.world import World, world_in_transaction
+
+PREFIX = "/api/v1"
+
+# The callers, as columns. "rival" is another enterprise acting on the exporter's objects;
+# "chi_ma_customs" a customs officer posted at Chi Ma only; "animal_officer" an agency that
+# none of the world's trips needs.
+ROLES = (
+    "anonymous",
+    "exporter",
+    "rival",
+    "token",
+    "gate_operator",
+    "customs_officer",
+    "border_guard",
+    "plant_officer",
+    "animal_officer",
+    "leader",
+    "administrator",
+    "chi_ma_customs",
+)
+OFFICERS = (
+    "gate_operator",
+    "customs_officer",
+    "border_guard",
+    "plant_officer",
+    "animal_officer",
+    "leader",
+    "chi_ma_customs",
+)
+AGENCY_OF = {
+    "customs_officer": "customs",
+    "chi_ma_customs": "customs",
+    "border_guard": "border_guard",
+    "plant_officer": "plant_quarantine",
+    "animal_officer": "animal_quarantine",
+}
+
+
+def expect(default: int, *, anonymous: int = 401, **overrides: int) -> dict[str, int]:
+    """Expected status per role: ``default`` unless overridden; anonymous callers get 401."""
+    table = dict.fromkeys(ROLES, default)
+    table["anonymous"] = anonymous
+    for role, status in overrides.items():
+        assert role in table, role
+        table[role] = status
+    return table
+
+
+def public(status: int = 200) -> dict[str, int]:
+    return expect(status, anonymous=status)
+
+
+# Who may see the exporter's submitted durian export at Hữu Nghị: its enterprise, the gate's
+# operator, the agencies that check it (customs, border guard, plant quarantine) and the
+# administrator. Not the rival, not animal quarantine, not Chi Ma, and not the leader: leaders
+# see aggregates (domain.md §3), never a driver's data.
+SEES_EXPORT = expect(200, rival=404, animal_officer=404, chi_ma_customs=404, leader=404)
+# A draft: only its enterprise (and the administrator).
+SEES_DRAFT = expect(404, exporter=200, token=200, administrator=200)
+ENTERPRISE_ONLY = {
+    "rival": 404,
+    **dict.fromkeys(OFFICERS, 403),
+    "administrator": 403,
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One row of the matrix: an operation called on one object, and who gets what."""
+
+    op: str  # "METHOD /path" as the OpenAPI document names it
+    url: str  # the concrete path, with ``{…}`` filled from ``World.refs``
+    statuses: dict[str, int]
+    body: Any = None  # JSON, or ``callable(world, role) -> JSON``
+    setup: Callable[[World], None] | None = None  # run first, as the gate operator etc.
+    name: str = ""
+    url_for: Callable[[World, str], str] | None = field(default=None, compare=False)
+    # Role → why the cell is a known defect (outside the API layer): a strict xfail, so that
+    # the fix turns it into a failure to remove here.
+    known_defects: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return self.op.split()[0]
+
+    @property
+    def id(self) -> str:
+        return self.name or self.op
+
+
+def _refs(world: World) -> dict[str, Any]:
+    return {
+        **world.trips,
+        **{f"{name}_id": world.declaration_id(name) for name in world.declarations},
+        "correction_id": world.correction_id,
+        "token_id": world.token_id,
+        "rival_token_id": world.rival_token_id,
+    }
+
+
+def _as(world: World, who: str) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    cookies, headers = world.credentials(who)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    client.defaults.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
+    return client
+
+
+def _call(world: World, who: str, method: str, url: str, body: Any = None) -> Any:
+    client = _as(world, who)
+    kwargs: dict[str, Any] = {}
+    if method in ("POST", "PUT"):
+        kwargs = {"data": {} if body is None else body, "content_type": "application/json"}
+    return getattr(client, method.lower())(PREFIX + url, **kwargs)
+
+
+def _step(who: str, method: str, url: str, body: Any = None) -> Callable[[World], None]:
+    def run(world: World) -> None:
+        response = _call(world, who, method, url.format(**_refs(world)), body)
+        assert response.status_code in (200, 201), response.content
+
+    return run
+
+
+def _cancel_draft(world: World) -> None:
+    _step("exporter", "POST", "/declarations/{draft_id}/cancel", {"reason": "Không đi nữa"})(world)
+
+
+def _correction(world: World, role: str) -> dict[str, Any]:
+    document = deepcopy(world.documents["at_gate"])
+    document["trips"][0]["driver_phone"] = "0911222444"
+    return {"reason": "Đổi tài xế", "document": document}
+
+
+def _transshipment(world: World, role: str) -> dict[str, Any]:
+    truck = fruit_export()["trips"][1] | {"tractor_plate": "12C-246.80"}
+    goods = [{"goods_line_id": world.goods_line_id, "quantity": "100", "gross_weight_kg": "1500"}]
+    return {"zone": "SANG-TAI", "receiving": [{"vehicle": truck, "goods": goods}]}
+
+
+def _own_agency(world: World, role: str) -> str:
+    return f"/trips/{world.trips['at_gate']}/checks/{AGENCY_OF.get(role, 'customs')}/decision"
+
+
+MATRIX: list[Cell] = [
+    # --- Public ---------------------------------------------------------------------------
+    Cell("GET /health", "/health", public()),
+    Cell("GET /reference", "/reference", public()),
+    Cell("GET /public/trips/{code}", "/public/trips/{declared}", public()),
+    Cell("GET /public/trips/{code}", "/public/trips/{draft}", public(404), name="public draft"),
+    Cell(
+        "GET /public/trips/{code}",
+        "/public/trips/{draft}",
+        public(404),
+        setup=_cancel_draft,
+        name="public cancelled draft",
+    ),
+    # --- Accounts: tokens need a signed-in enterprise session --------------------------------
+    Cell("GET /me", "/me", expect(200)),
+    Cell(
+        "GET /tokens",
+        "/tokens",
+        expect(403, exporter=200, rival=200, token=401),
+    ),
+    Cell(
+        "POST /tokens",
+        "/tokens",
+        expect(403, exporter=201, rival=201, token=401),
+        body={"name": "CI"},
+    ),
+    Cell(
+        "POST /tokens/{token_id}/revoke",
+        "/tokens/{token_id}/revoke",
+        expect(403, exporter=200, rival=404, token=401),
+    ),
+    # --- Declarations ---------------------------------------------------------------------
+    Cell("GET /declarations", "/declarations", expect(200)),
+    Cell(
+        "POST /declarations",
+        "/declarations",
+        expect(403, exporter=201, rival=201, token=201),
+        body=fruit_export(),
+    ),
+    Cell(
+        "POST /declarations/validate",
+        "/declarations/validate",
+        expect(403, exporter=200, rival=200, token=200),
+        body=fruit_export(),
+    ),
+    Cell("GET /declarations/{declaration_id}", "/declarations/{export_id}", SEES_EXPORT),
+    Cell(
+        "GET /declarations/{declaration_id}",
+        "/declarations/{draft_id}",
+        SEES_DRAFT,
+        name="draft declaration",
+    ),
+    Cell(
+        "GET /declarations/{declaration_id}",
+        "/declarations/{draft_id}",
+        SEES_DRAFT,
+        setup=_cancel_draft,
+        name="cancelled draft declaration",
+    ),
+    Cell(
+        "GET /declarations/{declaration_id}",
+        "/declarations/{rival_id}",
+        expect(
+            200,
+            exporter=404,
+            token=404,
+            rival=200,
+            animal_officer=404,
+            chi_ma_customs=404,
+            leader=404,
+        ),
+        name="rival's declaration",
+    ),
+    Cell(
+        "GET /declarations/{declaration_id}",
+        "/declarations/{chi_ma_id}",
+        expect(404, exporter=200, token=200, administrator=200, chi_ma_customs=200),
+        name="Chi Ma declaration",
+    ),
+    Cell(
+        "PUT /declarations/{declaration_id}",
+        "/declarations/{draft_id}",
+        expect(200, **ENTERPRISE_ONLY),
+        body=fruit_export(note="sửa"),
+    ),
+    Cell(
+        "POST /declarations/{declaration_id}/submit",
+        "/declarations/{draft_id}/submit",
+        expect(200, **ENTERPRISE_ONLY),
+    ),
+    Cell(
+        "POST /declarations/{declaration_id}/cancel",
+        "/declarations/{draft_id}/cancel",
+        expect(200, **ENTERPRISE_ONLY),
+        body={"reason": "Khách hủy đơn"},
+    ),
+    Cell(
+        "GET /declarations/{declaration_id}/versions",
+        "/declarations/{export_id}/versions",
+        SEES_EXPORT,
+    ),
+    # --- Corrections after check-in -------------------------------------------------------
+    Cell(
+        "POST /declarations/{declaration_id}/corrections",
+        "/declarations/{at_gate_id}/corrections",
+        expect(201, **ENTERPRISE_ONLY),
+        body=_correction,
+    ),
+    Cell("GET /corrections", "/corrections", expect(200)),
+    # The pending correction changes a driver: the border guard decides it (customs cannot
+    # see it; Chi Ma customs neither; other roles may not decide corrections at all).
+    Cell(
+        "POST /corrections/{correction_id}/decision",
+        "/corrections/{correction_id}/decision",
+        expect(403, border_guard=200, administrator=200, customs_officer=404, chi_ma_customs=404),
+        body={"approve": False, "reason": "Thiếu giấy tờ"},
+    ),
+    # --- Trips ------------------------------------------------------------------------------
+    Cell("GET /trips", "/trips", expect(200)),
+    Cell("GET /trips/{code}", "/trips/{arrived}", SEES_EXPORT),
+    Cell("GET /trips/{code}", "/trips/{draft}", SEES_DRAFT, name="draft trip"),
+    Cell(
+        "GET /trips/{code}",
+        "/trips/{draft}",
+        SEES_DRAFT,
+        setup=_cancel_draft,
+        name="cancelled draft trip",
+    ),
+    Cell(
+        "GET /trips/{code}",
+        "/trips/{chi_ma}",
+        expect(404, exporter=200, token=200, administrator=200, chi_ma_customs=200),
+        name="Chi Ma trip",
+    ),
+    Cell("GET /trips/{code}/events", "/trips/{arrived}/events", SEES_EXPORT),
+    Cell(
+        "POST /trips/{code}/cancel",
+        "/trips/{declared}/cancel",
+        expect(200, **ENTERPRISE_ONLY),
+        body={"reason": "Xe hỏng"},
+    ),
+    Cell(
+        "POST /trips/{code}/cancel",
+        "/trips/{rival}/cancel",
+        expect(403, exporter=404, token=404, rival=200, anonymous=401),
+        body={"reason": "Xe hỏng"},
+        name="rival's trip cancel",
+    ),
+    # --- Yard and gate steps: the gate operator (and the border guard at the control area) --
+    Cell(
+        "POST /checkins",
+        "/checkins",
+        expect(403, gate_operator=200),
+        body=lambda w, r: {"yard": "XC", "code": w.trips["declared"]},
+    ),
+    Cell(
+        "POST /checkins",
+        "/checkins",
+        expect(403, gate_operator=404),
+        body=lambda w, r: {"yard": "CM-BAI", "code": w.trips["chi_ma"]},
+        name="check-in at another gate",
+    ),
+    Cell("POST /trips/{code}/call", "/trips/{arrived}/call", expect(403, gate_operator=200)),
+    Cell(
+        "POST /trips/{code}/no-show",
+        "/trips/{arrived}/no-show",
+        expect(403, gate_operator=200),
+        setup=_step("gate_operator", "POST", "/trips/{arrived}/call"),
+    ),
+    Cell(
+        "POST /trips/{code}/enter-control",
+        "/trips/{arrived}/enter-control",
+        expect(403, gate_operator=200, border_guard=200),
+        setup=_step("gate_operator", "POST", "/trips/{arrived}/call"),
+    ),
+    Cell(
+        "POST /trips/{code}/departure",
+        "/trips/{cleared}/departure",
+        expect(403, gate_operator=200, border_guard=200),
+    ),
+    Cell(
+        "POST /trips/{code}/transshipments",
+        "/trips/{cleared}/transshipments",
+        expect(403, gate_operator=201, customs_officer=201, chi_ma_customs=404),
+        body=_transshipment,
+    ),
+    # --- Agency checks ----------------------------------------------------------------------
+    Cell("GET /checks/pending", "/checks/pending", expect(200)),
+    # Customs' check on the durian truck in the control area: only customs at Hữu Nghị.
+    Cell(
+        "POST /trips/{code}/checks/{agency}/decision",
+        "/trips/{at_gate}/checks/customs/decision",
+        expect(403, customs_officer=200, chi_ma_customs=404),
+        body={"decision": "passed"},
+    ),
+    # Each officer deciding for their own agency: those the truck needs, at its gate.
+    Cell(
+        "POST /trips/{code}/checks/{agency}/decision",
+        "",
+        expect(
+            403,
+            customs_officer=200,
+            border_guard=200,
+            plant_officer=200,
+            animal_officer=404,
+            chi_ma_customs=404,
+        ),
+        body={"decision": "held", "reason": "Kiểm tra thêm"},
+        url_for=_own_agency,
+        name="own agency decision",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    yield from world_in_transaction(django_db_blocker)
+
+
+@cache
+def _documented() -> dict[str, set[int]]:
+    document = api.get_openapi_schema()
+    return {
+        f"{method.upper()} {path.removeprefix(PREFIX)}": {int(code) for code in op["responses"]}
+        for path, ops in document["paths"].items()
+        for method, op in ops.items()
+    }
+
+
+def test_the_matrix_covers_every_operation() -> None:
+    # A new endpoint without a row here fails this test.
+    assert set(_documented()) == {cell.op for cell in MATRIX}
+
+
+def _cells() -> list[Any]:
+    return [
+        pytest.param(
+            cell,
+            role,
+            id=f"{cell.id}-{role}",
+            marks=[pytest.mark.xfail(strict=True, reason=cell.known_defects[role])]
+            if role in cell.known_defects
+            else [],
+        )
+        for cell in MATRIX
+        for role in ROLES
+    ]
+
+
+@pytest.mark.parametrize(("cell", "role"), _cells())
+def test_permission(cell: Cell, role: str, world: World, db: Any) -> None:
+    # Given the world (and the cell's preparation, done by whoever may do it)
+    if cell.setup is not None:
+        cell.setup(world)
+    url = cell.url_for(world, role) if cell.url_for else cell.url.format(**_refs(world))
+    body = cell.body(world, role) if callable(cell.body) else cell.body
+
+    # When the role calls the operation
+    response = _call(world, role, cell.method, url, body)
+
+    # Then it gets the status the rules say, one the OpenAPI document declares, in the
+    # platform's error shape when it is an error
+    assert response.status_code == cell.statuses[role], response.content.decode()[:500]
+    assert response.status_code in _documented()[cell.op]
+    if response.status_code >= 400:
+        error = response.json()
+        assert set(error) == {"code", "message", "messages", "errors"}
+        assert set(error["messages"]) == {"vi", "en", "zh"}
+
+
+# --- Lists: scoped to the caller, never a row more ---------------------------------------------
+
+_ALL = {"draft", "export", "at_gate", "import", "rival", "chi_ma"}
+_OWN = {"draft", "export", "at_gate", "import", "chi_ma"}
+_AT_HN_TT = {"export", "at_gate", "import", "rival"}
+# Declarations (by world name) whose rows each role finds in /declarations and /trips.
+VISIBLE = {
+    "exporter": _OWN,
+    "token": _OWN,
+    "rival": {"rival"},
+    "gate_operator": _AT_HN_TT,
+    "customs_officer": _AT_HN_TT,
+    "border_guard": _AT_HN_TT,
+    "plant_officer": {"export", "at_gate", "rival"},  # durian needs plant quarantine
+    "animal_officer": set(),
+    "leader": set(),
+    "administrator": _ALL,
+    "chi_ma_customs": {"chi_ma"},
+}
+# Trips (by world name) in each officer's pending checks: on site, at their gates.
+PENDING: dict[str, set[str]] = {role: set() for role in VISIBLE} | {
+    "customs_officer": {"arrived", "at_gate"},
+    "border_guard": {"arrived", "at_gate"},
+    "plant_officer": {"arrived", "at_gate"},
+}
+# Who sees the pending driver correction: its enterprise, the border guard, the administrator.
+SEES_CORRECTION = {"exporter", "token", "border_guard", "administrator"}
+
+
+@pytest.mark.parametrize("role", VISIBLE)
+def test_lists_show_only_what_the_role_may_see(role: str, world: World, db: Any) -> None:
+    names = {declaration["id"]: name for name, declaration in world.declarations.items()}
+    trips = {code: name for name, code in world.trips.items()}
+
+    declarations = _call(world, role, "GET", "/declarations?limit=500").json()["items"]
+    trip_rows = _call(world, role, "GET", "/trips?limit=500").json()["items"]
+    corrections = _call(world, role, "GET", "/corrections?limit=500").json()["items"]
+    pending = _call(world, role, "GET", "/checks/pending?limit=500").json()["items"]
+
+    assert {names[d["id"]] for d in declarations} == VISIBLE[role]
+    assert {names[t["declaration_id"]] for t in trip_rows} == VISIBLE[role]
+    assert bool(corrections) is (role in SEES_CORRECTION)
+    assert {trips[c["trip"]] for c in pending} == PENDING[role]
+
+
+def test_a_session_write_without_its_csrf_token_is_refused(world: World, db: Any) -> None:
+    # Given the exporter's signed-in browser session, but a forged request without the token
+    client = Client(enforce_csrf_checks=True)
+    cookies, _headers = world.credentials("exporter")
+    for name, value in cookies.items():
+        client.cookies[name] = value
+
+    # When it tries to create an API token or a declaration
+    for url, body in (("/tokens", {"name": "x"}), ("/declarations", fruit_export())):
+        response = client.post(PREFIX + url, body, content_type="application/json")
+
+        # Then it is refused as a CSRF failure, in the API's error shape
+        assert response.status_code == 403
+        assert response.json()["code"] == "csrf_failed"

@@ -1,0 +1,230 @@
+"""A small, realistic border-gate world for the API-wide tests (fuzzing, permission matrix, bad
+input): every persona, and declarations and trips in the states the endpoints act on.
+
+Built once per test module inside a transaction that is rolled back at the end; each test then
+runs in its own savepoint (pytest-django's ``db``), so a test that changes the world leaves it
+unchanged for the next one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
+from django.test import Client
+from django.test.utils import override_settings
+
+from cuakhau.accounts.models import ApiToken, User
+from cuakhau.accounts.roles import Role
+from cuakhau.conftest import electronics_import, fruit_export, make_enterprise, make_user
+from cuakhau.declarations.links import trip_qr_payload
+
+# Persona name → (username, role, gates). Same people as the conftest personas.
+PERSONAS: dict[str, tuple[str, Role, tuple[str, ...]]] = {
+    "gate_operator": ("olga", Role.GATE_OPERATOR, ("CKHN", "TT")),
+    "customs_officer": ("cuong", Role.CUSTOMS, ("CKHN", "TT")),
+    "border_guard": ("bien", Role.BORDER_GUARD, ("CKHN", "TT")),
+    "plant_officer": ("thuc", Role.PLANT_QUARANTINE, ("CKHN", "TT")),
+    "animal_officer": ("dong", Role.ANIMAL_QUARANTINE, ("CKHN", "TT")),
+    "chi_ma_customs": ("chima", Role.CUSTOMS, ("CM",)),
+    "leader": ("lanh", Role.LEADER, ("CKHN", "TT")),
+    "administrator": ("quantri", Role.ADMINISTRATOR, ()),
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User] = field(default_factory=dict)
+    token: str = ""  # the exporter's plain API token ("ck_…")
+    token_id: int = 0  # an active token of the exporter
+    revoked_token_id: int = 0
+    rival_token_id: int = 0
+    # Declarations by name → the API's JSON for it (as created).
+    declarations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Trip codes by name.
+    trips: dict[str, str] = field(default_factory=dict)
+    correction_id: int = 0
+    goods_line_id: int = 0  # a goods line of the cleared import (for transshipments)
+    qr: str = ""  # the signed QR payload of the declared (not yet arrived) export trip
+    # Declaration name → its latest stored document (with trip codes), as versions shows it.
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Persona → (cookies, headers) of a signed-in browser session, for raw WSGI calls.
+    sessions: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
+
+    def credentials(self, who: str) -> tuple[dict[str, str], dict[str, str]]:
+        """(cookies, headers) that authenticate as a persona, as ``"token"`` (the exporter's API
+        token) or as ``"anonymous"`` (none)."""
+        if who == "anonymous":
+            return {}, {}
+        if who == "token":
+            return {}, {"Authorization": f"Bearer {self.token}"}
+        return self.sessions[who]
+
+    def declaration_id(self, name: str) -> int:
+        return int(self.declarations[name]["id"])
+
+
+class Api:
+    """JSON calls to ``/api/v1`` through Django's test client."""
+
+    def __init__(self, user: User | None = None, *, token: str | None = None) -> None:
+        self.client = Client()
+        if user is not None:
+            self.client.force_login(user)
+        self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+    def call(self, method: str, path: str, body: Any = None, **extra: Any) -> Any:
+        kwargs: dict[str, Any] = {**self.headers, **extra}
+        if body is None and method.upper() in ("POST", "PUT"):
+            body = {}
+        if body is not None:
+            kwargs.update(data=json.dumps(body), content_type="application/json")
+        return getattr(self.client, method.lower())(f"/api/v1{path}", **kwargs)
+
+    def ok(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.call(method, path, body)
+        assert response.status_code in (200, 201), (method, path, response.content)
+        return response.json()
+
+
+def build_world() -> World:
+    world = World()
+    fruit = make_enterprise("Công ty TNHH Nông sản Xanh Lạng Sơn", 100_000_001)
+    rival = make_enterprise("Công ty CP Logistics Đồng Đăng", 100_000_002)
+    world.users["exporter"] = make_user("alice", Role.ENTERPRISE, enterprise=fruit)
+    world.users["rival"] = make_user("bob", Role.ENTERPRISE, enterprise=rival)
+    for name, (username, role, gates) in PERSONAS.items():
+        world.users[name] = make_user(username, role, gates=gates)
+    u = world.users
+
+    key_id, secret = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        enterprise=fruit,
+        user=u["exporter"],
+        name="ERP",
+        key_id=key_id,
+        digest=ApiToken.digest_of(secret),
+    )
+    world.token, world.token_id = f"ck_{key_id}_{secret}", token.pk
+    exporter, rival_api = Api(u["exporter"]), Api(u["rival"])
+    world.revoked_token_id = exporter.ok("POST", "/tokens", {"name": "old"})["id"]
+    exporter.ok("POST", f"/tokens/{world.revoked_token_id}/revoke")
+    world.rival_token_id = rival_api.ok("POST", "/tokens", {"name": "rival ERP"})["id"]
+
+    operator = Api(u["gate_operator"])
+    d = world.declarations
+    # A draft nobody but the exporter sees.
+    d["draft"] = exporter.ok("POST", "/declarations", fruit_export())
+    world.trips["draft"] = d["draft"]["trips"][0]["code"]
+    # A submitted export: one truck waits in the yard (ARRIVED), one is still on its way.
+    d["export"] = exporter.ok("POST", "/declarations?submit=true", fruit_export())
+    world.trips["arrived"] = d["export"]["trips"][0]["code"]
+    world.trips["declared"] = d["export"]["trips"][1]["code"]
+    operator.ok("POST", "/checkins", {"yard": "XC", "code": world.trips["arrived"]})
+    # …and a correction of the waiting truck's driver phone, for the border guard to decide.
+    document = exporter.ok("GET", f"/declarations/{d['export']['id']}/versions")[-1]["document"]
+    world.qr = trip_qr_payload(world.trips["declared"])
+    document["trips"][1]["driver_phone"] = "0911222333"
+    world.correction_id = exporter.ok(
+        "POST",
+        f"/declarations/{d['export']['id']}/corrections",
+        {"reason": "Đổi tài xế", "document": document},
+    )["id"]
+    # A second export, called up and in the control area (AT_GATE): checks can be decided.
+    d["at_gate"] = exporter.ok(
+        "POST",
+        "/declarations?submit=true",
+        fruit_export(trips=[fruit_export()["trips"][0] | {"tractor_plate": "12C-555.66"}]),
+    )
+    world.trips["at_gate"] = d["at_gate"]["trips"][0]["code"]
+    operator.ok("POST", "/checkins", {"yard": "XC", "code": world.trips["at_gate"]})
+    operator.ok("POST", f"/trips/{world.trips['at_gate']}/call")
+    operator.ok("POST", f"/trips/{world.trips['at_gate']}/enter-control")
+    # An import cleared by every agency, waiting for transshipment at Bảo Nguyên.
+    d["import"] = exporter.ok("POST", "/declarations?submit=true", electronics_import())
+    world.trips["cleared"] = code = d["import"]["trips"][0]["code"]
+    operator.ok("POST", "/checkins", {"yard": "BN", "code": code})
+    operator.ok("POST", f"/trips/{code}/enter-control")
+    for officer, agency in (("customs_officer", "customs"), ("border_guard", "border_guard")):
+        Api(u[officer]).ok(
+            "POST", f"/trips/{code}/checks/{agency}/decision", {"decision": "passed"}
+        )
+    world.goods_line_id = d["import"]["customs_declarations"][0]["lines"][0]["id"]
+    # The rival's declared export through Hữu Nghị, and the exporter's through Chi Ma.
+    d["rival"] = rival_api.ok(
+        "POST",
+        "/declarations?submit=true",
+        fruit_export(trips=[fruit_export()["trips"][0] | {"tractor_plate": "12C-777.88"}]),
+    )
+    world.trips["rival"] = d["rival"]["trips"][0]["code"]
+    d["chi_ma"] = exporter.ok(
+        "POST",
+        "/declarations?submit=true",
+        fruit_export(
+            gate="CM",
+            passage="CM-MAIN",
+            trips=[fruit_export()["trips"][0] | {"tractor_plate": "12C-999.00"}],
+        ),
+    )
+    world.trips["chi_ma"] = d["chi_ma"]["trips"][0]["code"]
+    for name, declaration in d.items():
+        if declaration["status"] == "submitted":
+            owner = rival_api if name == "rival" else exporter
+            versions = owner.ok("GET", f"/declarations/{declaration['id']}/versions")
+            world.documents[name] = versions[-1]["document"]
+    world.sessions = {name: session_credentials(user) for name, user in u.items()}
+    return world
+
+
+def world_in_transaction(django_db_blocker: Any) -> Iterator[World]:
+    """Build the world in a transaction rolled back when the generator closes.
+
+    The outer block is flagged like a ``TestCase`` class-level block, so the services' durable
+    transactions nest inside it as they do in any test.
+    """
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast):
+        outer = transaction.atomic()
+        outer._from_testcase = True  # type: ignore[attr-defined]
+        outer.__enter__()
+        try:
+            from cuakhau.reference.catalog import forget_reference_index
+
+            forget_reference_index()
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            forget_reference_index()
+
+
+def session_credentials(user: User) -> tuple[dict[str, str], dict[str, str]]:
+    """Cookies and CSRF header of a signed-in browser session, for raw WSGI calls."""
+    client = Client()
+    client.force_login(user)
+    csrf = _get_new_csrf_string()
+    cookies = {
+        settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value,
+        settings.CSRF_COOKIE_NAME: csrf,
+    }
+    return cookies, {"X-CSRFToken": csrf}
+
+
+class KeepConnection:
+    """Django closes "obsolete" connections when a request starts and ends; inside a test
+    transaction that would drop the test's data. The test client disconnects that handler for
+    its requests; raw WSGI calls (schemathesis) need the same."""
+
+    def __enter__(self) -> None:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+
+    def __exit__(self, *exc: object) -> None:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
