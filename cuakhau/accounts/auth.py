@@ -23,10 +23,11 @@ def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
     key_id, _, secret = raw[len(TOKEN_PREFIX) :].partition("_")
     if not key_id or not secret or len(key_id) > 16:
         return None
+    # One query on every API call: join only what the call needs (the user and their enterprise;
+    # the token's own enterprise must be that same one).
     token = (
-        ApiToken.objects.active()
-        .select_related("user", "user__enterprise", "enterprise")
-        .filter(key_id=key_id)
+        ApiToken.objects.filter(key_id=key_id, revoked_at__isnull=True)
+        .select_related("user__enterprise")
         .first()
     )
     if token is None or not hmac.compare_digest(token.digest, ApiToken.digest_of(secret)):
@@ -35,6 +36,8 @@ def user_for_token(raw: str) -> tuple[User, ApiToken] | None:
     if (
         not user.is_active
         or user.role != Role.ENTERPRISE
+        or user.enterprise is None
+        or not user.enterprise.is_active
         or user.enterprise_id != token.enterprise_id
     ):
         return None

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cuakhau.accounts.models import Agency, User
-from cuakhau.accounts.permissions import agency_code_of, require_gate, role_forbidden
+from cuakhau.accounts.permissions import agency_code_of, role_forbidden
 from cuakhau.accounts.roles import AGENCY_OF_ROLE, CHECKING_AGENCIES
 from cuakhau.checks.models import AgencyCheck
 from cuakhau.checks.rules import CheckStatus, check_decision
@@ -83,7 +83,6 @@ def check_decide(
         trip = lock_trip(user, trip_code)
         # Timestamps are taken under the lock, so events order as the locks did.
         now = timezone.now()
-        require_gate(user, trip.declaration.gate_id)
         check = (
             AgencyCheck.objects.select_for_update(of=("self",))
             .select_related("agency")

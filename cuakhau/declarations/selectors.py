@@ -112,10 +112,19 @@ def attach_reference(trip: Trip, index: ReferenceIndex) -> None:
             setattr(owner, field, row)
 
 
+CHECK_FIELDS = ("trip_id", "agency_id", "status", "officer_id", "decided_at", "reason")
+
+
 def _trip_prefetches() -> tuple[Prefetch[Any], ...]:
     return (
         Prefetch("containers"),
-        Prefetch("checks", queryset=AgencyCheck.objects.select_related("officer")),
+        # The officer's name is all a check shows of them.
+        Prefetch(
+            "checks",
+            queryset=AgencyCheck.objects.select_related("officer").only(
+                *CHECK_FIELDS, "officer__username", "officer__first_name", "officer__last_name"
+            ),
+        ),
     )
 
 
