@@ -14,7 +14,7 @@ from pydantic import Field
 
 from cuakhau.accounts.auth import AUTH
 from cuakhau.core.api import Pagination, Presented, actor_of, responses
-from cuakhau.core.schemas import DbId, IsoDateTime, ShortStr, TinyStr
+from cuakhau.core.schemas import DbId, IsoDateTime, LongStr, ShortStr, TinyStr
 from cuakhau.declarations import selectors, services
 from cuakhau.declarations.documents import DeclarationDoc
 from cuakhau.declarations.lifecycle import TripState
@@ -110,7 +110,7 @@ def declaration_detail(request: HttpRequest, declaration_id: DbId) -> Any:
 
 @router.put("/declarations/{declaration_id}", response=responses({200: DeclarationOut}, 409))
 def declaration_update(
-    request: HttpRequest, declaration_id: DbId, payload: DeclarationDoc, reason: ShortStr = ""
+    request: HttpRequest, declaration_id: DbId, payload: DeclarationDoc, reason: LongStr = ""
 ) -> Any:
     """Edit a draft, or a submitted declaration before any truck checks in (a new version)."""
     declaration = services.declaration_update(

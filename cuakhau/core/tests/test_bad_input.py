@@ -585,7 +585,7 @@ def test_ids_that_are_not_ids_are_refused(write: Write, world: World, db: Any) -
         ("POST /declarations", "?submit=maybe", "submit"),
         ("POST /declarations", "?submit=true&submit=false", "submit"),
         ("PUT /declarations/{declaration_id}", "?reason=a%00b", "reason"),
-        ("PUT /declarations/{declaration_id}", "?reason=" + "x" * 41, "reason"),
+        ("PUT /declarations/{declaration_id}", "?reason=" + "x" * 501, "reason"),
     ],
 )
 def test_bad_query_parameters_are_refused(
