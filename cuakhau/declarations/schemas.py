@@ -15,6 +15,7 @@ from cuakhau.core.text import Text
 from cuakhau.declarations.documents import DeclarationDoc, TripDoc
 from cuakhau.declarations.lifecycle import STATE_NAMES, TripState
 from cuakhau.declarations.models import Declaration, Trip, TripEvent
+from cuakhau.declarations.services import customs_declarations_as_dicts
 from cuakhau.reference.identifiers import IdentifierError, parse_plate
 
 
@@ -316,27 +317,9 @@ def declaration_out(declaration: Declaration, trips: list[Trip]) -> dict[str, An
         },
         "road_manifest_number": declaration.road_manifest_number,
         "note": declaration.note,
-        "customs_declarations": [
-            {
-                "number": cd.number,
-                "type_code": cd.type.code,
-                "lines": [
-                    {
-                        "id": line.pk,
-                        "description": line.description,
-                        "hs_code": line.hs_code,
-                        "origin_country": line.origin_country,
-                        "quantity": line.quantity,
-                        "unit": line.unit,
-                        "gross_weight_kg": line.gross_weight_kg,
-                        "value": line.value,
-                        "currency": line.currency,
-                    }
-                    for line in cd.lines.all()
-                ],
-            }
-            for cd in declaration.customs_declarations.all()
-        ],
+        "customs_declarations": customs_declarations_as_dicts(
+            declaration.customs_declarations.all(), with_ids=True
+        ),
         "trips": [trip_out(trip) for trip in trips],
     }
 

@@ -317,26 +317,9 @@ def trip_cancel(*, actor: Actor, trip_code: str, reason: str) -> Trip:
 
 def declaration_document(declaration: Declaration) -> DeclarationDoc:
     """The declaration as a document, in the shape enterprises send (for versions and forms)."""
-    customs = [
-        {
-            "number": cd.number,
-            "type_code": cd.type.code,
-            "lines": [
-                {
-                    "description": line.description,
-                    "hs_code": line.hs_code,
-                    "origin_country": line.origin_country,
-                    "quantity": line.quantity,
-                    "unit": line.unit,
-                    "gross_weight_kg": line.gross_weight_kg,
-                    "value": line.value,
-                    "currency": line.currency,
-                }
-                for line in cd.lines.all()
-            ],
-        }
-        for cd in declaration.customs_declarations.select_related("type").prefetch_related("lines")
-    ]
+    customs = customs_declarations_as_dicts(
+        declaration.customs_declarations.select_related("type").prefetch_related("lines")
+    )
     trips = [
         _trip_doc(trip)
         for trip in declaration.trips.filter(source_trip__isnull=True)
@@ -364,6 +347,34 @@ def declaration_document(declaration: Declaration) -> DeclarationDoc:
             "trips": trips,
         }
     )
+
+
+def customs_declarations_as_dicts(
+    customs: Iterable[CustomsDeclaration], *, with_ids: bool = False
+) -> list[dict[str, Any]]:
+    """Customs declarations and their goods lines as the document (and the API) shows them;
+    ``with_ids`` adds each line's id, which transshipments refer to."""
+    return [
+        {
+            "number": cd.number,
+            "type_code": cd.type.code,
+            "lines": [
+                {
+                    **({"id": line.pk} if with_ids else {}),
+                    "description": line.description,
+                    "hs_code": line.hs_code,
+                    "origin_country": line.origin_country,
+                    "quantity": line.quantity,
+                    "unit": line.unit,
+                    "gross_weight_kg": line.gross_weight_kg,
+                    "value": line.value,
+                    "currency": line.currency,
+                }
+                for line in cd.lines.all()
+            ],
+        }
+        for cd in customs
+    ]
 
 
 def _trip_doc(trip: Trip) -> dict[str, Any]:
