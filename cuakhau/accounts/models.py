@@ -48,6 +48,18 @@ class Enterprise(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.tax_code})"
 
+    def clean(self) -> None:
+        """The tax code must be valid for the country (MST for VN, USCC for CN)."""
+        from django.core.exceptions import ValidationError
+        from django.utils.translation import get_language
+
+        from cuakhau.reference.identifiers import IdentifierError, validate_tax_code
+
+        try:
+            self.tax_code = validate_tax_code(self.tax_code, self.country)
+        except IdentifierError as error:
+            raise ValidationError({"tax_code": error.message.get(get_language())}) from None
+
 
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=[(r.value, r.value) for r in Role])

@@ -115,3 +115,18 @@ def test_a_forged_token_is_refused(exporter):
     response = api_as_forger.get("/declarations")
     assert response.status_code == 401
     assert response.json()["code"] == "unauthorized"
+
+
+def test_an_enterprise_tax_code_is_checked_when_it_is_saved_in_the_admin(db):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from cuakhau.accounts.models import Enterprise
+
+    wrong = Enterprise(name="Công ty Sai Mã", tax_code="0100109107", country="VN")
+    with pytest.raises(ValidationError) as refused:
+        wrong.full_clean()
+    assert "tax_code" in refused.value.message_dict
+    right = Enterprise(name="Công ty Đúng Mã", tax_code="0100109106-001", country="VN")
+    right.full_clean()
+    assert right.tax_code == "0100109106001"
