@@ -1169,6 +1169,14 @@ def _declare(
 ) -> list[AgencyCheck]:
     """What submitting records: a DRAFT → DECLARED event per trip, the checks the cargo needs,
     and the declaration's version 1."""
+    _record_declared(trips, actor, now)
+    checks = _create_checks(trips, _required_agency_ids(declaration, clean, index), now)
+    _write_version(declaration, clean, _user(actor), now, reason="submit")
+    return checks
+
+
+def _record_declared(trips: Iterable[Trip], actor: Actor, now: datetime, reason: str = "") -> None:
+    """The DRAFT → DECLARED event of each trip, in one statement."""
     TripEvent.objects.bulk_create(
         trip_event(
             trip,
@@ -1177,13 +1185,11 @@ def _declare(
             TripState.DECLARED,
             actor,
             now=now,
+            reason=reason,
             save=False,
         )
         for trip in trips
     )
-    checks = _create_checks(trips, _required_agency_ids(declaration, clean, index), now)
-    _write_version(declaration, clean, _user(actor), now, reason="submit")
-    return checks
 
 
 def _write_version(
@@ -1306,22 +1312,9 @@ def _apply_document(
     added = _insert_trips(declaration, new_docs, index, now, first_position=first)
     if submitted:
         Trip.objects.filter(pk__in=[t.pk for t in added]).update(state=TripState.DECLARED)
-        events = []
         for trip in added:
-            events.append(
-                trip_event(
-                    trip,
-                    Action.SUBMIT.value,
-                    TripState.DRAFT,
-                    TripState.DECLARED,
-                    actor,
-                    now=now,
-                    reason=reason,
-                    save=False,
-                )
-            )
             trip.state = TripState.DECLARED
-        TripEvent.objects.bulk_create(events)
+        _record_declared(added, actor, now, reason=reason)
         _sync_checks(declaration, clean, index, now)
         _write_version(declaration, clean, _user(actor), now, reason=reason)
 
