@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from cuakhau.accounts.models import ApiToken
@@ -88,24 +87,6 @@ class Write:
         return self.op
 
 
-def _refs(world: World) -> dict[str, Any]:
-    return {
-        **world.trips,
-        **{f"{name}_id": world.declaration_id(name) for name in world.declarations},
-        "correction_id": world.correction_id,
-        "token_id": world.token_id,
-    }
-
-
-def _client(world: World, who: str) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    cookies, headers = world.credentials(who)
-    for name, value in cookies.items():
-        client.cookies[name] = value
-    client.defaults.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
-    return client
-
-
 def _send(
     world: World,
     write: Write,
@@ -116,11 +97,11 @@ def _send(
     url: str | None = None,
     query: str = "",
 ) -> Any:
-    path = PREFIX + (url if url is not None else write.url.format(**_refs(world))) + query
+    path = PREFIX + (url if url is not None else write.url.format(**world.refs())) + query
     if raw is None:
         # ensure_ascii keeps a lone surrogate as the ``\\ud800`` escape JSON allows.
         raw = json.dumps(body, default=str).encode() if body is not None else b""
-    return getattr(_client(world, write.who), write.method.lower())(
+    return getattr(world.client_as(write.who), write.method.lower())(
         path, data=raw, content_type=content_type
     )
 

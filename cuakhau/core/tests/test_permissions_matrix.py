@@ -116,27 +116,8 @@ class Cell:
         return self.name or self.op
 
 
-def _refs(world: World) -> dict[str, Any]:
-    return {
-        **world.trips,
-        **{f"{name}_id": world.declaration_id(name) for name in world.declarations},
-        "correction_id": world.correction_id,
-        "token_id": world.token_id,
-        "rival_token_id": world.rival_token_id,
-    }
-
-
-def _as(world: World, who: str) -> Client:
-    client = Client(enforce_csrf_checks=True)
-    cookies, headers = world.credentials(who)
-    for name, value in cookies.items():
-        client.cookies[name] = value
-    client.defaults.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
-    return client
-
-
 def _call(world: World, who: str, method: str, url: str, body: Any = None) -> Any:
-    client = _as(world, who)
+    client = world.client_as(who)
     kwargs: dict[str, Any] = {}
     if method in ("POST", "PUT"):
         kwargs = {"data": {} if body is None else body, "content_type": "application/json"}
@@ -145,7 +126,7 @@ def _call(world: World, who: str, method: str, url: str, body: Any = None) -> An
 
 def _step(who: str, method: str, url: str, body: Any = None) -> Callable[[World], None]:
     def run(world: World) -> None:
-        response = _call(world, who, method, url.format(**_refs(world)), body)
+        response = _call(world, who, method, url.format(**world.refs()), body)
         assert response.status_code in (200, 201), response.content
 
     return run
@@ -425,7 +406,7 @@ def test_permission(cell: Cell, role: str, world: World, db: Any) -> None:
     # Given the world (and the cell's preparation, done by whoever may do it)
     if cell.setup is not None:
         cell.setup(world)
-    url = cell.url_for(world, role) if cell.url_for else cell.url.format(**_refs(world))
+    url = cell.url_for(world, role) if cell.url_for else cell.url.format(**world.refs())
     body = cell.body(world, role) if callable(cell.body) else cell.body
 
     # When the role calls the operation

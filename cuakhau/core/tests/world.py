@@ -69,6 +69,27 @@ class World:
     def declaration_id(self, name: str) -> int:
         return int(self.declarations[name]["id"])
 
+    def refs(self) -> dict[str, Any]:
+        """Values for the ``{…}`` placeholders of the tests' URLs."""
+        return {
+            **self.trips,
+            **{f"{name}_id": self.declaration_id(name) for name in self.declarations},
+            "correction_id": self.correction_id,
+            "token_id": self.token_id,
+            "rival_token_id": self.rival_token_id,
+        }
+
+    def client_as(self, who: str) -> Client:
+        """A test client that authenticates as ``who`` and, like a browser, checks CSRF."""
+        client = Client(enforce_csrf_checks=True)
+        cookies, headers = self.credentials(who)
+        for name, value in cookies.items():
+            client.cookies[name] = value
+        client.defaults.update(
+            {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+        )
+        return client
+
 
 class Api:
     """JSON calls to ``/api/v1`` through Django's test client."""
