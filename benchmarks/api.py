@@ -269,6 +269,7 @@ def served(env: dict[str, str], log_path: Path) -> Iterator[str]:
         "-m",
         "cuakhau",
         "serve",
+        "--no-worker",  # the benchmark measures the web workers alone
         "--workers",
         str(WORKERS),
         "--bind",

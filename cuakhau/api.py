@@ -11,6 +11,10 @@ from cuakhau.checks.api import router as checks_router
 from cuakhau.core.api import QueryParser, install_error_handlers
 from cuakhau.declarations.api import public_router, trips_router
 from cuakhau.declarations.api import router as declarations_router
+from cuakhau.notifications.api import operators_router as notifications_router
+from cuakhau.notifications.api import router as webhooks_router
+from cuakhau.queueing.api import public_router as queue_public_router
+from cuakhau.queueing.api import router as queue_router
 from cuakhau.reference.api import router as reference_router
 
 api = NinjaAPI(
@@ -45,6 +49,10 @@ api.add_router("", accounts_router)
 api.add_router("", declarations_router)
 api.add_router("", trips_router)
 api.add_router("", checks_router)
+api.add_router("", queue_router)
+api.add_router("", queue_public_router)
+api.add_router("", webhooks_router)
+api.add_router("", notifications_router)
 
 if settings.BENCHMARK_ROUTES:
     from cuakhau.core.bench_api import router as bench_router

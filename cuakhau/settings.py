@@ -66,7 +66,9 @@ INSTALLED_APPS = [
     "cuakhau.accounts",
     "cuakhau.declarations",
     "cuakhau.checks",
+    "cuakhau.queueing",
     "cuakhau.situation",
+    "cuakhau.notifications",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,48 @@ DECLARATION_VALIDITY_HOURS = envint("DECLARATION_VALIDITY_HOURS", 72)
 DRIVER_LINK_DAYS = envint("DRIVER_LINK_DAYS", 14)
 # Only for benchmarks/api.py: a route doing one INSERT and one SELECT, the database reference.
 BENCHMARK_ROUTES = envbool("CUAKHAU_BENCHMARK_ROUTES", False)
+
+# --- Notifications: webhooks, e-mail and SMS, delivered from the outbox ------------------------
+# E-mail goes through Django's backend: printed on the console in development, SMTP otherwise.
+EMAIL_BACKEND = os.getenv(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.getenv("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Cửa khẩu số <no-reply@cuakhau.local>")
+# The SMS gateway: a class with ``send(*, to, text, event_id)``; the default only logs.
+CUAKHAU_SMS_ADAPTER = os.getenv("CUAKHAU_SMS_ADAPTER", "cuakhau.notifications.sms.LogSmsAdapter")
+# Seconds a webhook receiver has to answer (per connection step).
+CUAKHAU_WEBHOOK_TIMEOUT_SECONDS = envint("CUAKHAU_WEBHOOK_TIMEOUT_SECONDS", 10)
+# Plain http:// to 127.0.0.1/localhost (and other private addresses) only in development.
+CUAKHAU_WEBHOOK_ALLOW_LOCAL_HTTP = envbool("CUAKHAU_WEBHOOK_ALLOW_LOCAL_HTTP", DEBUG)
+# A message that failed this many times is given up and shown to the operators.
+CUAKHAU_NOTIFICATION_MAX_ATTEMPTS = envint("CUAKHAU_NOTIFICATION_MAX_ATTEMPTS", 8)
+# How many messages a worker sends at once (webhooks and SMTP wait on the network).
+CUAKHAU_NOTIFICATION_SEND_THREADS = envint("CUAKHAU_NOTIFICATION_SEND_THREADS", 8)
+
+# The yard queue and call-up (domain.md §6).
+# Fresh produce is ordered as if it had arrived this much earlier: also the most any ordinary
+# truck can be overtaken by the green lane.
+CUAKHAU_GREEN_LANE_LEAD_MINUTES = envint("CUAKHAU_GREEN_LANE_LEAD_MINUTES", 120)
+CUAKHAU_SLOT_GRACE_MINUTES = envint("CUAKHAU_SLOT_GRACE_MINUTES", 30)
+CUAKHAU_CALL_EXPIRY_MINUTES = envint("CUAKHAU_CALL_EXPIRY_MINUTES", 30)
+CUAKHAU_CALL_EXTENSION_MINUTES = envint("CUAKHAU_CALL_EXTENSION_MINUTES", 15)
+CUAKHAU_NO_SHOWS_TO_BLOCK = envint("CUAKHAU_NO_SHOWS_TO_BLOCK", 2)
+CUAKHAU_CANCELLATIONS_TO_BLOCK = envint("CUAKHAU_CANCELLATIONS_TO_BLOCK", 2)
+CUAKHAU_BOOKING_BLOCK_DAYS = envint("CUAKHAU_BOOKING_BLOCK_DAYS", 14)
+# Slot bookings one enterprise may make per minute (scripted mass booking is refused).
+CUAKHAU_BOOKINGS_PER_MINUTE = envint("CUAKHAU_BOOKINGS_PER_MINUTE", 20)
+# Seconds between the scheduled dispatch cycles of ``cuakhau worker``.
+CUAKHAU_DISPATCH_INTERVAL_SECONDS = envint("CUAKHAU_DISPATCH_INTERVAL_SECONDS", 30)
 
 LOGGING = {
     "version": 1,

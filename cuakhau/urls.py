@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("cuakhau.accounts.urls")),
     path("", include("cuakhau.declarations.urls")),
     path("", include("cuakhau.checks.urls")),
+    path("", include("cuakhau.notifications.urls")),
 ]

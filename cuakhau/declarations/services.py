@@ -16,7 +16,6 @@ from django.utils import timezone
 from cuakhau.accounts.models import User
 from cuakhau.accounts.permissions import require_enterprise, require_role
 from cuakhau.accounts.roles import (
-    CALL_ROLES,
     CHECK_IN_ROLES,
     CONTROL_ENTRY_ROLES,
     DEPARTURE_ROLES,
@@ -31,7 +30,7 @@ from cuakhau.core.errors import Conflict, FieldError, InvalidInput, NotFound, in
 from cuakhau.core.text import Text
 from cuakhau.declarations import corrections, qr
 from cuakhau.declarations.documents import DeclarationDoc, TripDoc
-from cuakhau.declarations.lifecycle import Action, TripState, next_state
+from cuakhau.declarations.lifecycle import EXPORT, Action, TripState, next_state
 from cuakhau.declarations.links import qr_key
 from cuakhau.declarations.models import (
     Container,
@@ -53,6 +52,7 @@ from cuakhau.declarations.selectors import (
     trips_for,
 )
 from cuakhau.gates.models import Yard, YardZone
+from cuakhau.queueing import services as queueing
 from cuakhau.reference.catalog import ReferenceIndex, reference_index
 from cuakhau.reference.identifiers import normalize_plate_text
 
@@ -298,6 +298,7 @@ def declaration_cancel(*, actor: Actor, declaration_id: int, reason: str) -> Dec
         trips = list(declaration.trips.select_for_update().order_by("pk"))
         for trip in trips:
             trip_transition(trip, Action.CANCEL, actor, now=now, reason=reason)
+            queueing.cancel_bookings_of(trip, now, reason)
         Declaration.objects.filter(pk=declaration.pk).update(
             status=Declaration.Status.CANCELLED, updated_at=now
         )
@@ -311,7 +312,9 @@ def trip_cancel(*, actor: Actor, trip_code: str, reason: str) -> Trip:
     require_enterprise(user)
     with transaction.atomic(durable=True):
         trip = lock_trip(user, trip_code)
-        trip_transition(trip, Action.CANCEL, actor, now=timezone.now(), reason=reason)
+        now = timezone.now()
+        trip_transition(trip, Action.CANCEL, actor, now=now, reason=reason)
+        queueing.cancel_bookings_of(trip, now, reason)
     return trip
 
 
@@ -529,6 +532,18 @@ def trip_check_in(*, actor: Actor, yard_code: str, by: CheckInBy) -> Trip:
         if trip.state == TripState.DECLARED and expires_at and expires_at < now:
             local = timezone.localtime(expires_at).strftime("%H:%M %d/%m/%Y")
             raise Conflict("declaration_expired", M["expired"].format(at=local))
+        data = None
+        direction = trip.declaration.direction
+        next_state(direction, TripState(trip.state), Action.CHECK_IN)  # refuse before queueing
+        if direction == EXPORT:
+            # Export trucks wait in the yard queue to be called; imports have crossed already.
+            entry = queueing.queue_join(trip, yard, now)
+            data = {
+                "queue_number": entry.number,
+                "priority": entry.priority,
+                "goods_group": entry.goods_group,
+                "slot_fit": entry.slot_fit,
+            }
         trip_transition(
             trip,
             Action.CHECK_IN,
@@ -536,6 +551,7 @@ def trip_check_in(*, actor: Actor, yard_code: str, by: CheckInBy) -> Trip:
             now=now,
             yard=yard,
             extra={"yard_id": yard.pk, "checked_in_at": now},
+            data=data,
         )
     return trip
 
@@ -568,11 +584,12 @@ def _check_in_code(user: User, yard: Yard, yard_gates: frozenset[int], by: Check
 
 
 def trip_call(*, actor: Actor, trip_code: str, reason: str = "") -> Trip:
-    return _gate_step(actor, trip_code, Action.CALL, CALL_ROLES, reason)
+    """Call one truck up; the queue decides whether it is its turn (see ``trip_call_up``)."""
+    return queueing.trip_call_up(actor=actor, trip_code=trip_code, reason=reason)
 
 
 def trip_no_show(*, actor: Actor, trip_code: str, reason: str = "") -> Trip:
-    return _gate_step(actor, trip_code, Action.NO_SHOW, CALL_ROLES, reason)
+    return queueing.trip_no_show(actor=actor, trip_code=trip_code, reason=reason)
 
 
 def trip_enter_control(*, actor: Actor, trip_code: str, reason: str = "") -> Trip:
@@ -593,6 +610,7 @@ def _gate_step(
         now = timezone.now()
         trip_transition(trip, action, actor, now=now, reason=reason)
         if action is Action.ENTER_CONTROL:
+            queueing.queue_entered(trip, now, actor)
             clear_if_ready(trip, actor, now=now)
     return trip
 

@@ -497,6 +497,62 @@ DECLARATION_TYPES: list[dict[str, Any]] = [
     },
 ]
 
+# Capacity plans per passage (demo values: lanes, mean minutes per vehicle and control-area room
+# are not published). Rail has no truck queue.
+CAPACITY_PLANS: list[dict[str, Any]] = [
+    {"passage": "HN-MAIN", "lanes_open": 2, "minutes_per_vehicle": 6, "control_area_room": 20},
+    {"passage": "HN-1119", "lanes_open": 3, "minutes_per_vehicle": 5, "control_area_room": 30},
+    {"passage": "TT-1088", "lanes_open": 3, "minutes_per_vehicle": 5, "control_area_room": 30},
+    {"passage": "CN-1104", "lanes_open": 1, "minutes_per_vehicle": 8, "control_area_room": 10},
+    {"passage": "CM-MAIN", "lanes_open": 1, "minutes_per_vehicle": 8, "control_area_room": 10},
+]
+
+# Regular working hours in Vietnam's time (07:00–19:00 = 08:00–20:00 in China), every day; the
+# road gates extend hours in peak seasons through calendar entries.
+WORKING_HOURS: dict[str, tuple[str, str]] = {
+    "CKHN": ("07:00", "19:00"),
+    "TT": ("07:00", "19:00"),
+    "CN": ("07:00", "17:00"),
+    "CM": ("07:00", "17:00"),
+}
+
+
+def load_capacity(apps: Any) -> None:
+    """Create the default capacity plans and working hours where none exist (never overwrites
+    what operators have set)."""
+    from datetime import time
+
+    Passage = apps.get_model("gates", "Passage")
+    Gate = apps.get_model("gates", "Gate")
+    CapacityPlan = apps.get_model("gates", "CapacityPlan")
+    WorkingHours = apps.get_model("gates", "WorkingHours")
+    for row in CAPACITY_PLANS:
+        passage = Passage.objects.filter(code=row["passage"]).first()
+        if passage is None:
+            continue
+        fields = {k: v for k, v in row.items() if k != "passage"}
+        for direction, allowed in (
+            ("export", passage.allows_export),
+            ("import", passage.allows_import),
+        ):
+            if allowed:
+                CapacityPlan.objects.get_or_create(
+                    passage=passage, direction=direction, defaults=fields
+                )
+    for code, (opens, closes) in WORKING_HOURS.items():
+        gate = Gate.objects.filter(code=code).first()
+        if gate is None or WorkingHours.objects.filter(gate=gate).exists():
+            continue
+        WorkingHours.objects.bulk_create(
+            WorkingHours(
+                gate=gate,
+                weekday=day,
+                opens=time.fromisoformat(opens),
+                closes=time.fromisoformat(closes),
+            )
+            for day in range(7)
+        )
+
 
 def load(apps: Any) -> None:
     """Create or update every reference row by code. Works on migration state models."""

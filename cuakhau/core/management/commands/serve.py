@@ -1,8 +1,11 @@
-"""``cuakhau serve``: the platform behind gunicorn, static files served by WhiteNoise."""
+"""``cuakhau serve``: the platform behind gunicorn, static files served by WhiteNoise, and the
+background worker (dispatch cycles, notifications) beside it unless ``--no-worker``."""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 from typing import Any
 
@@ -19,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.getenv("WEB_CONCURRENCY", "2")))
         parser.add_argument("--threads", type=int, default=1)
         parser.add_argument("--access-log", action="store_true")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not start the worker (run `cuakhau worker` elsewhere).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -46,4 +54,20 @@ class Command(BaseCommand):
         if options["access_log"]:
             argv += ["--access-logfile", "-"]
         sys.stdout.flush()
-        os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+        if options["no_worker"]:
+            os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with gunicorn
+        worker = subprocess.Popen([sys.executable, "-m", "cuakhau", "worker"])
+        web = subprocess.Popen(argv)  # noqa: S603
+        self.stdout.write("Worker started: dispatch cycles and notifications.")
+
+        def stop(signum: int, frame: Any) -> None:
+            web.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            web.wait()
+        except KeyboardInterrupt:
+            web.wait()
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)

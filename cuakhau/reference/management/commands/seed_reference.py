@@ -17,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
             seed_data.load(apps)
+            seed_data.load_capacity(apps)
         self.stdout.write(
             f"Reference data: {len(seed_data.GATES)} gates, {len(seed_data.PASSAGES)} passages, "
             f"{len(seed_data.YARDS)} yards, {len(seed_data.AGENCIES)} agencies, "

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QueueingConfig(AppConfig):
+    name = "cuakhau.queueing"
+    label = "queueing"
