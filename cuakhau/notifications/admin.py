@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from cuakhau.core.admin import ReadOnlyAdmin
 from cuakhau.notifications.models import NotificationEvent, OutboxMessage, WebhookEndpoint
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Endpoints and deliveries change only through the services, which keep who and when."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(WebhookEndpoint)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from cuakhau.core.admin import ReadOnlyAdmin
 from cuakhau.queueing.models import (
     BookingBlock,
     CallUp,
@@ -10,17 +11,6 @@ from cuakhau.queueing.models import (
     QueueEntry,
     SlotBooking,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(QueueEntry)

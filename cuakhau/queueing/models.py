@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cuakhau.accounts.models import Enterprise
+from cuakhau.declarations.lifecycle import TripState
 from cuakhau.declarations.models import Declaration, Trip
 from cuakhau.gates.models import Passage, Yard
 from cuakhau.queueing.policy import GoodsGroup, PriorityClass, Rule, SlotFit
@@ -83,6 +84,16 @@ class SlotBooking(models.Model):
         return f"{self.code} {self.start:%Y-%m-%d %H:%M}"
 
 
+class QueueEntryQuerySet(models.QuerySet["QueueEntry"]):
+    def waiting(self) -> QueueEntryQuerySet:
+        """Trucks in the queue now (a held or refused trip keeps its entry but is not waiting)."""
+        return self.filter(status=QueueEntry.Status.WAITING, trip__state=TripState.ARRIVED)
+
+    def called(self) -> QueueEntryQuerySet:
+        """Trucks called and not yet in the control area."""
+        return self.filter(status=QueueEntry.Status.CALLED, trip__state=TripState.CALLED)
+
+
 class QueueEntry(models.Model):
     """A trip's place in its passage's yard queue, from check-in until it is called in."""
 
@@ -121,6 +132,8 @@ class QueueEntry(models.Model):
     lane = models.PositiveSmallIntegerField(null=True, blank=True)
     extended_at = models.DateTimeField(null=True, blank=True)
     no_shows = models.PositiveSmallIntegerField(default=0)
+
+    objects = QueueEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("queue entry")

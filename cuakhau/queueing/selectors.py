@@ -63,12 +63,11 @@ class QueuePlace:
 
 def _order_rows(passage_id: int, direction: str) -> list[OrderRow]:
     """The passage's waiting trucks as sorted order keys (tier, order time, arrival, trip)."""
-    rows = QueueEntry.objects.filter(
-        passage_id=passage_id,
-        direction=direction,
-        status=QueueEntry.Status.WAITING,
-        trip__state=TripState.ARRIVED,
-    ).values_list("order_tier", "order_time", "joined_at", "trip_id")
+    rows = (
+        QueueEntry.objects.waiting()
+        .filter(passage_id=passage_id, direction=direction)
+        .values_list("order_tier", "order_time", "joined_at", "trip_id")
+    )
     keys = [(tier, when, joined.timestamp(), trip_id) for tier, when, joined, trip_id in rows]
     keys.sort()
     return keys
@@ -235,12 +234,7 @@ def passage_queue(
                 hold=decision.holds.get(truck.trip_id, Hold.CAPACITY).value if not call else "",
             )
         )
-    called = QueueEntry.objects.filter(
-        passage_id=passage.pk,
-        direction=direction,
-        status=QueueEntry.Status.CALLED,
-        trip__state=TripState.CALLED,
-    ).count()
+    called = QueueEntry.objects.called().filter(passage_id=passage.pk, direction=direction).count()
     runs = list(
         DispatchRun.objects.filter(passage_id=passage.pk, direction=direction).order_by("-at")[:5]
     )
@@ -308,18 +302,17 @@ def yard_board(yard: Yard, *, now: datetime | None = None, upcoming: int = 10) -
     now = now or timezone.now()
     called = [
         BoardCall(plate, number, lane, passage, called_at, expires)
-        for plate, number, lane, passage, called_at, expires in QueueEntry.objects.filter(
-            yard_id=yard.pk, status=QueueEntry.Status.CALLED, trip__state=TripState.CALLED
-        )
+        for plate, number, lane, passage, called_at, expires in QueueEntry.objects.called()
+        .filter(yard_id=yard.pk)
         .order_by("-called_at", "number")
         .values_list(
             "trip__tractor_plate", "number", "lane", "passage__code", "called_at", "call_expires_at"
         )[:30]
     ]
     waiting_rows = list(
-        QueueEntry.objects.filter(
-            yard_id=yard.pk, status=QueueEntry.Status.WAITING, trip__state=TripState.ARRIVED
-        ).values_list(
+        QueueEntry.objects.waiting()
+        .filter(yard_id=yard.pk)
+        .values_list(
             "order_tier",
             "order_time",
             "joined_at",

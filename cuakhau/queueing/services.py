@@ -28,6 +28,7 @@ from cuakhau.core.actors import Actor
 from cuakhau.core.errors import Conflict, FieldError, NotAllowed, NotFound, RateLimited, invalid
 from cuakhau.declarations.lifecycle import EXPORT, Action, TripState, next_state
 from cuakhau.declarations.models import GoodsLine, Trip, TripEvent
+from cuakhau.declarations.selectors import trip_for
 from cuakhau.gates import capacity as plan
 from cuakhau.gates.models import CapacityOverride, CapacityPlan, PartnerQuota, Passage, Yard
 from cuakhau.queueing import messages as M
@@ -162,7 +163,7 @@ def slot_book(*, actor: Actor, trip_code: str, start: datetime) -> SlotBooking:
         ).count()
         if recent >= settings.CUAKHAU_BOOKINGS_PER_MINUTE:
             raise RateLimited(code="booking_rate_limited", message=M.BOOKING_RATE)
-        trip = _lock_own_trip(user, trip_code)
+        trip = _lock_visible_trip(user, trip_code)
         if trip.state != TripState.DECLARED:
             raise Conflict("booking_state", M.BOOKING_STATE.format(code=trip.code))
         if trip.bookings.filter(status=SlotBooking.Status.BOOKED).exists():
@@ -200,7 +201,7 @@ def slot_cancel(*, actor: Actor, trip_code: str, reason: str) -> SlotBooking:
     reason = _required_reason(reason)
     now = timezone.now()
     with transaction.atomic(durable=True):
-        trip = _lock_own_trip(user, trip_code)
+        trip = _lock_visible_trip(user, trip_code)
         booking = (
             SlotBooking.objects.select_for_update()
             .filter(trip_id=trip.pk, status=SlotBooking.Status.BOOKED)
@@ -390,12 +391,11 @@ def dispatch_all(*, now: datetime | None = None) -> list[DispatchResult]:
 
 def waiting_trucks(passage_id: int, direction: str) -> list[WaitingTruck]:
     """The trucks waiting in the passage's queue, as the policy sees them (one query)."""
-    rows = QueueEntry.objects.filter(
-        passage_id=passage_id,
-        direction=direction,
-        status=QueueEntry.Status.WAITING,
-        trip__state=TripState.ARRIVED,
-    ).values_list("trip_id", "joined_at", "priority", "goods_group", "slot_start", "override_at")
+    rows = (
+        QueueEntry.objects.waiting()
+        .filter(passage_id=passage_id, direction=direction)
+        .values_list("trip_id", "joined_at", "priority", "goods_group", "slot_start", "override_at")
+    )
     green = PriorityClass.GREEN
     ordinary = PriorityClass.ORDINARY
     return [
@@ -541,10 +541,11 @@ def trip_call_up(*, actor: Actor, trip_code: str, reason: str = "") -> Trip:
     require_role(user, CALL_ROLES)
     reason = reason.strip()
     with transaction.atomic(durable=True):
+        # The plan row first, then the trip: the order the dispatcher locks them in.
+        found = trip_for(user, trip_code)
+        capacity_plan = _lock_plan(found.declaration.passage_id, found.declaration.direction)
         trip = _lock_visible_trip(user, trip_code)
         declaration = trip.declaration
-        capacity_plan = _lock_plan(declaration.passage_id, declaration.direction)
-        trip = _lock_visible_trip(user, trip_code)  # re-read under the plan lock
         now = timezone.now()
         next_state(declaration.direction, TripState(trip.state), Action.CALL)
         entry = QueueEntry.objects.get(trip_id=trip.pk)
@@ -890,37 +891,25 @@ def _passage(code: str) -> Passage:
     return passage
 
 
-def _plan_for(passage_id: int, direction: str) -> CapacityPlan:
-    found = (
-        CapacityPlan.objects.select_related("passage")
-        .filter(passage_id=passage_id, direction=direction)
-        .first()
-    )
+def _plan_for(passage_id: int, direction: str, *, lock: bool = False) -> CapacityPlan:
+    plans = CapacityPlan.objects.select_related("passage")
+    if lock:
+        plans = plans.select_for_update(of=("self",))
+    found = plans.filter(passage_id=passage_id, direction=direction).first()
     if found is None:
         raise Conflict("no_capacity_plan", M.NO_PLAN)
     return found
 
 
 def _lock_plan(passage_id: int, direction: str) -> CapacityPlan:
-    found = (
-        CapacityPlan.objects.select_for_update(of=("self",))
-        .select_related("passage")
-        .filter(passage_id=passage_id, direction=direction)
-        .first()
-    )
-    if found is None:
-        raise Conflict("no_capacity_plan", M.NO_PLAN)
-    return found
+    """The passage's plan row, locked: every call-up takes it first (see the module's note)."""
+    return _plan_for(passage_id, direction, lock=True)
 
 
 def _lock_visible_trip(user: User, code: str) -> Trip:
     from cuakhau.declarations.services import lock_trip
 
     return lock_trip(user, code)
-
-
-def _lock_own_trip(user: User, code: str) -> Trip:
-    return _lock_visible_trip(user, code)
 
 
 def _lock_trip_any(code: str) -> Trip:

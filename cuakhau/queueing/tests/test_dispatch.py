@@ -333,3 +333,50 @@ def test_a_cycle_that_fails_calls_nobody_and_tells_nobody(declare, check_in, gat
     assert not OutboxMessage.objects.exists()
     assert not TripEvent.objects.filter(trip__code=code, action="call").exists()
     assert QueueEntry.objects.get(trip__code=code).status == "waiting"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_dispatcher_and_operators_at_the_same_moment_never_overfill_the_control_area(
+    declare, check_in, gate_operator
+):
+    import threading
+
+    from django.db import connection
+
+    from cuakhau.gates.models import WorkingHours
+
+    WorkingHours.objects.all().delete()
+    plan(control_area_room=3)
+    codes = declare(8, green=False)
+    for code in codes:
+        check_in(code)
+    operator = Actor.of(gate_operator)
+    barrier = threading.Barrier(5)
+    errors: list[str] = []
+
+    def run(action):
+        try:
+            barrier.wait()
+            action()
+        except Conflict as error:
+            errors.append(error.code)
+        finally:
+            connection.close()
+
+    actions = [
+        lambda: dispatch(gate_operator),
+        lambda: dispatch(gate_operator),
+        *[
+            (lambda code=code: services.trip_call_up(actor=operator, trip_code=code, reason="gấp"))
+            for code in codes[-3:]
+        ],
+    ]
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    called = Trip.objects.filter(code__in=codes, state="CALLED").count()
+    assert called == 3
+    assert CallUp.objects.count() == 3
+    assert set(errors) <= {"control_area_full"}
