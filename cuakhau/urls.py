@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cuakhau.situation.urls")),
     path("", include("cuakhau.accounts.urls")),
+    path("", include("cuakhau.queueing.urls")),  # before declarations: trips/<code>/slot/
     path("", include("cuakhau.declarations.urls")),
     path("", include("cuakhau.checks.urls")),
     path("", include("cuakhau.notifications.urls")),

@@ -30,10 +30,13 @@ MENUS: dict[Role, list[tuple[str, Any]]] = {
         ("declarations:list", _("My declarations")),
         ("declarations:new", _("New declaration")),
         ("accounts:tokens", _("API tokens")),
+        ("notifications:webhooks", _("Webhooks")),
     ],
     Role.GATE_OPERATOR: [
         ("declarations:check_in", _("Check-in")),
+        ("queueing:index", _("Yard queue")),
         ("declarations:trips", _("Trips at my gates")),
+        ("notifications:failed", _("Failed deliveries")),
     ],
     Role.CUSTOMS: [
         ("checks:pending", _("Pending checks")),
@@ -49,7 +52,10 @@ MENUS: dict[Role, list[tuple[str, Any]]] = {
     Role.ANIMAL_QUARANTINE: [("checks:pending", _("Pending checks"))],
     Role.MEDICAL_QUARANTINE: [("checks:pending", _("Pending checks"))],
     Role.LEADER: [("declarations:trips", _("Trips at my gates"))],
-    Role.ADMINISTRATOR: [("declarations:corrections", _("Corrections"))],
+    Role.ADMINISTRATOR: [
+        ("declarations:corrections", _("Corrections")),
+        ("notifications:failed", _("Failed deliveries")),
+    ],
 }
 PUBLIC: list[tuple[str, Any]] = [
     ("situation:home", _("Clearance situation")),

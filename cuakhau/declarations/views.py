@@ -59,6 +59,8 @@ from cuakhau.declarations.models import (
 )
 from cuakhau.declarations.qr import is_code, normalize_code
 from cuakhau.gates.models import Gate, Passage, Yard
+from cuakhau.queueing import selectors as queue_selectors
+from cuakhau.queueing.views import queue_panels
 from cuakhau.reference.codes import CURRENCIES, UNITS
 from cuakhau.reference.identifiers import normalize_plate_text
 from cuakhau.reference.models import CustomsDeclarationType, GoodsRegime, VehicleClass
@@ -117,11 +119,14 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         declarations = declarations.filter(
             Q(code=code) | Q(customs_declarations__number=code) | Q(trips__code=code)
         ).distinct()
+    page = paginate(request, declarations, 20)
+    trip_ids = [trip.pk for d in page.object_list for trip in d.trips.all()]
     return render(
         request,
         "declarations/list.html",
         {
-            "page": paginate(request, declarations, 20),
+            "page": page,
+            "places": queue_selectors.queue_places(trip_ids),
             "status": status,
             "statuses": Declaration.Status.choices,
             "query": query,
@@ -291,9 +296,14 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     trips = list(
         _with_events(_trip_rows(user).filter(declaration=declaration)).order_by("position", "pk")
     )
+    panels = queue_panels(trips, owner=owner)
     cards = []
     for trip in trips:
-        card: dict[str, Any] = {"trip": trip, "cancellable": owner and trip.state in CANCELLABLE}
+        card: dict[str, Any] = {
+            "trip": trip,
+            "cancellable": owner and trip.state in CANCELLABLE,
+            "queue": panels.get(trip.pk),
+        }
         if owner and trip.state not in TERMINAL and trip.state != TripState.DRAFT:
             card["qr_svg"] = links.qr_svg(links.trip_qr_payload(trip.code))
             card["driver_link"] = _driver_link(request, trip.code)
@@ -422,6 +432,7 @@ def trip_detail(request: HttpRequest, code: str) -> HttpResponse:
             else "",
             "driver_link": _driver_link(request, trip.code) if owner else "",
             "cancellable": owner and trip.state in CANCELLABLE,
+            "queue": queue_panels([trip], owner=owner, booking_form=owner).get(trip.pk),
         },
     )
 
@@ -674,6 +685,8 @@ def driver(request: HttpRequest, token: str) -> HttpResponse:
             "qr_svg": links.qr_svg(links.trip_qr_payload(trip.code), scale=8),
             "poll_url": f"{api}public/trips/{trip.code}",
             "checks": trip.checks.select_related("agency"),
+            "queue": queue_panels([trip], owner=False).get(trip.pk),
+            "queue_url": reverse("queueing:driver_place", args=[token]),
             "lang": language(),
             "driver_text": {
                 "tones": STATE_TONES,

@@ -346,9 +346,12 @@ def yard_board(yard: Yard, *, now: datetime | None = None, upcoming: int = 10) -
         )
     version = "|".join(
         [
-            ",".join(f"{c.number}:{c.lane}" for c in called),
+            ",".join(f"{c.number}:{c.lane}:{c.expires_at}" for c in called),
             ",".join(str(n.number) for n in upcoming_rows),
-            ",".join(f"{lane.lanes_open}{lane.paused}{lane.open_now}" for lane in lanes),
+            ",".join(
+                f"{lane.lanes_open}{lane.paused}{lane.open_now}{lane.pause_reason}"
+                for lane in lanes
+            ),
             str(len(waiting_rows)),
         ]
     )

@@ -12,6 +12,7 @@ from cuakhau.declarations import links, qr
 from cuakhau.declarations.lifecycle import STATE_NAMES
 from cuakhau.declarations.schemas import public_trip_out
 from cuakhau.declarations.selectors import TRIP_NOT_FOUND
+from cuakhau.gates.models import CapacityPlan, Yard
 from cuakhau.situation import selectors
 
 
@@ -24,6 +25,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "summaries": selectors.gate_summaries(now),
             "columns": [(state, STATE_NAMES[state]) for state in selectors.SUMMARY_STATES],
             "now": now,
+            # The yard queues: anyone can check the order of calls, and see the yards' boards.
+            "queues": CapacityPlan.objects.select_related("passage", "passage__gate").filter(
+                passage__is_active=True, direction="export"
+            ),
+            "boards": Yard.objects.filter(
+                is_active=True, gates__passages__capacity_plans__direction="export"
+            ).distinct(),
         },
     )
 

@@ -17,7 +17,7 @@ from cuakhau.notifications.tests.conftest import Receiver
 
 
 def signed_in(user: User) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the assertions read the English page
     client.force_login(user)
     return client
 
