@@ -9,13 +9,28 @@ Xuân Cương zone B, a pending and an approved correction, multi-truck declarat
 whose fee is paid by the Chinese buyer, declarations sent by the electronics maker's ERP through
 an API token, drafts, amendments before arrival, no-shows, holds and refusals.
 
+The yard queues (domain.md §6), for export trucks: it is the fruit season, so before the day the
+gate operators record extended hours (24/24) at both gates, the season's capacity at the three
+export passages (the partner side takes one lane, 1–2 trucks an hour) and the partner side's
+fruit quota at Tân Thanh. Export trucks check in over the day's last eight hours (check-in puts
+them in the queue); some were booked into a one-hour slot (most arrive in their window, one
+comes too late and loses it, some came early for a coming hour, declared trucks are booked
+ahead). The dispatcher (``dispatch_passage``) runs every 15 minutes at each passage and calls
+the trucks the policy chooses — slot, green lane, queue; what a called truck then does is planned
+when it is called, to fit the time left (``_Queue.fate``): it enters and departs, is held, is
+still in the control area or on its way, asks once for more time, or does not come (the
+operator records one no-show; the dispatcher returns the others when their call expires). An
+operator moves a reefer with failed cooling to the head of the queue, raises the last hour's
+calls when the partner side takes two more, and calls one truck out of turn, each with its
+written reason. The day ends with some 60 trucks waiting in the yards and a few called.
+
 How: every change goes through the real services (``declaration_create``, ``trip_check_in``,
 ``trip_call``, ``trip_enter_control``, ``check_decide``, ``trip_depart``, ``trip_transship``,
 ``declaration_cancel``, ``trip_cancel``, ``correction_request_create`` …), so each trip's history
 is true and complete. To spread the day, the builder first *plans* every step with a time, then
 runs all steps in time order with ``django.utils.timezone.now`` patched to return the step's time
 (``_Clock``). The day ends at the real time the command starts, so nothing is dated in the future;
-it starts at 05:30 local time (or 9 hours earlier when the command runs before 09:30; at most
+it starts at 05:30 local time (or 9 hours earlier when the command runs before 13:30; at most
 11 hours before). Trucks on the earliest trips were declared the evening before. Model fields
 whose default is ``timezone.now`` bound at import keep the real time, a few seconds later (a
 user's ``date_joined``, an API token's ``created_at``); a correction's ``requested_at`` is set
@@ -32,6 +47,7 @@ demo accounts without it mean an interrupted run (``demo_incomplete``).
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import random
 import time
@@ -56,11 +72,15 @@ from cuakhau.accounts.services import api_token_create
 from cuakhau.checks.rules import CheckStatus, required_agencies
 from cuakhau.checks.services import check_decide
 from cuakhau.core.actors import Actor
+from cuakhau.core.errors import Conflict, InvalidInput, NotAllowed
 from cuakhau.declarations import services
 from cuakhau.declarations.documents import DeclarationDoc, TripDoc
 from cuakhau.declarations.lifecycle import TripState
 from cuakhau.declarations.models import CorrectionRequest, Declaration, GoodsLine, Trip
-from cuakhau.gates.models import Gate
+from cuakhau.gates import capacity as gate_capacity
+from cuakhau.gates.models import CalendarEntry, Gate, Passage
+from cuakhau.queueing import services as queueing
+from cuakhau.queueing.models import CallUp, DispatchRun, QueueEntry
 from cuakhau.reference.catalog import forget_reference_index
 from cuakhau.reference.identifiers import validate_person_id
 
@@ -649,6 +669,11 @@ class TripPlan:
     free_wait: bool = False  # the queue wait is drawn, not solved from ``lag``
     latest: datetime | None = None
     yard: str = ""
+    # Exports: when its last yard check is decided (None: not before the day's end), and the
+    # slot it books, if any: (kind, slot start) with kind window | late | early | ahead.
+    checks_at: datetime | None = None
+    slot: tuple[str, datetime] | None = None
+    no_shows: int = 0
 
 
 @dataclass
@@ -678,17 +703,14 @@ class DeclPlan:
         return GATE_OF_PASSAGE[self.passage]
 
 
-# Trips per state, before the transshipment (its Chinese truck departs, one receiving truck
-# departs, the other is still loading: +2 DEPARTED, +1 CLEARED, 3 trips).
-EXPORT_ON_SITE = {
-    S.ARRIVED: 54,  # peak fruit season: the biggest group is the queue in the yards
-    S.CALLED: 8,
-    S.AT_GATE: 9,
-    S.HELD: 4,
-    S.CLEARED: 7,
-    S.DEPARTED: 20,
-    S.REFUSED: 2,
-}
+# Export trucks that checked in at the yards today. Which of them the dispatcher calls, and
+# when, is the queue's business (``_Queue``): each call then gets an ending that fits the time
+# left (``FATES``). Only a few are stopped in the yard by a check before any call: those are
+# planned here, as HELD or REFUSED.
+EXPORT_ON_SITE = {S.ARRIVED: 100, S.HELD: 2, S.REFUSED: 2}
+EXPORT_ARRIVALS = timedelta(hours=8)  # export trucks arrive in the day's last eight hours
+# Import trips per state, before the transshipment (its Chinese truck departs, one receiving
+# truck departs, the other is still loading: +2 DEPARTED, +1 CLEARED, 3 trips).
 IMPORT_ON_SITE = {
     S.ENTERED: 16,
     S.AT_GATE: 6,
@@ -757,6 +779,7 @@ class _World:
     medical_gates: frozenset[str]
     token_actor: Actor | None = None
     api_token: str = ""
+    late_slots: int = 0
 
     def minutes(self, a: float, b: float) -> timedelta:
         return timedelta(minutes=self.rng.uniform(a, b))
@@ -780,9 +803,11 @@ FIRST_DECISION = {
 
 
 def _shape(trip: TripPlan, agencies: list[str], w: _World) -> None:
-    """Plan a trip's steps up to its target state (offsets in minutes; times come later)."""
+    """Plan an import trip's steps up to its target state (offsets in minutes; times come
+    later). Export trucks: ``_shape_export``, then the queue decides (``_Queue``)."""
     rng = w.rng
-    export = trip.direction == "export"
+    assert trip.direction == "import"
+    export = False
     target = trip.target
     yard_agencies = [a for a in agencies if a != AgencyCode.BORDER_GUARD]
     quarantine = [a for a in yard_agencies if a in ("plant_quarantine", "animal_quarantine")]
@@ -834,20 +859,9 @@ def _shape(trip: TripPlan, agencies: list[str], w: _World) -> None:
         trip.lag = 1
         return
 
-    # After the queue: the call (exports) or the entry into the control area (imports).
+    # After the yard: the entry into the control area.
     post: list[Step] = []
     t = 0.0
-    if export:
-        post.append((t, "call", {}, True))
-        if target in (S.CALLED, S.AT_GATE, S.DEPARTED) and rng.random() < 0.1:
-            t += rng.uniform(31, 36)
-            post.append((t, "no_show", {}, True))
-            t += rng.uniform(15, 60)
-            post.append((t, "call", {}, True))
-        if target is S.CALLED:
-            trip.post, trip.lag = post, rng.uniform(1, 25)
-            return
-        t += rng.uniform(8, 30)
     post.append((t, "enter", {}, True))
     if target is S.AT_GATE:
         if leave_pending:
@@ -874,6 +888,37 @@ def _shape(trip: TripPlan, agencies: list[str], w: _World) -> None:
     t += rng.uniform(4, 25) if export else rng.uniform(10, 60)
     post.append((t, "depart", {}, True))
     trip.post, trip.lag, trip.free_wait = post, 1, True
+
+
+def _shape_export(trip: TripPlan, agencies: list[str], w: _World) -> None:
+    """An export truck's yard steps: check-in and the yard checks. Every check passes, except on
+    the few trucks a check stops in the yard (held or refused) soon after they arrive."""
+    rng = w.rng
+    yard_agencies = [a for a in agencies if a != AgencyCode.BORDER_GUARD]
+    quarantine = [a for a in yard_agencies if a in ("plant_quarantine", "animal_quarantine")]
+    stopped = trip.target in (S.HELD, S.REFUSED)
+    stopper = rng.choice(quarantine or ["customs"]) if stopped else ""
+    pre: list[Step] = [(0.0, "check_in", {}, True)]
+    stopped_at = math.inf
+    for agency in yard_agencies:
+        if agency == stopper:
+            stopped_at = rng.uniform(5, 20)
+            if trip.target is S.REFUSED:
+                key = {
+                    "plant_quarantine": "refuse_plant",
+                    "animal_quarantine": "refuse_animal",
+                }.get(agency, _refuse_customs(True))
+                args = {"agency": agency, "decision": REFUSED, "reason": key}
+            else:
+                args = {"agency": agency, "decision": HELD, "reason": _hold_key(agency, True)}
+            pre.append((stopped_at, "decide", args, True))
+            continue
+        offset = rng.uniform(*FIRST_DECISION.get(agency, (5.0, 40.0)))
+        pre.append((offset, "decide", {"agency": agency, "decision": PASSED}, False))
+    if trip.target is S.REFUSED:  # nobody decides on a refused trip any more
+        pre = [step for step in pre if step[0] <= stopped_at]
+    trip.pre = sorted(pre, key=lambda step: step[0])
+    trip.lag = rng.uniform(5, 240) if stopped else 2.0
 
 
 def _refuse_customs(export: bool) -> str:
@@ -964,22 +1009,35 @@ class _Scheduled:
 
 
 class _Schedule:
+    """Steps in time order. A step may add later ones while the day runs (what happens after
+    a truck is called depends on when the dispatcher called it)."""
+
     def __init__(self) -> None:
         self.items: list[_Scheduled] = []
+        self.done = 0
+        self.running: datetime | None = None
 
     def add(self, at: datetime, run: Callable[[], None]) -> None:
-        self.items.append(_Scheduled(at, len(self.items), run))
+        if self.running is not None:
+            assert at >= self.running, "a step added in the past"
+        heapq.heappush(self.items, _Scheduled(at, self.done + len(self.items), run))
+
+    @property
+    def first(self) -> datetime:
+        return min(self.items).at
 
     def run(self, clock: _Clock, progress: Callable[[str], None]) -> None:
-        items = sorted(self.items)
-        marks = {math.ceil(len(items) * k / 5) for k in range(1, 5)}
+        planned = len(self.items)
+        marks = {math.ceil(planned * k / 5) for k in range(1, 5)}
         with _frozen(clock):
-            for i, item in enumerate(items, 1):
-                clock.at = item.at
+            while self.items:
+                item = heapq.heappop(self.items)
+                clock.at = self.running = item.at
                 item.run()
-                if i in marks:
+                self.done += 1
+                if self.done in marks:
                     local = timezone.localtime(item.at).strftime("%H:%M")
-                    progress(f"  … {i}/{len(items)} steps, the clock at {local}")
+                    progress(f"  … {self.done} steps, the clock at {local}")
 
 
 @dataclass
@@ -1044,7 +1102,7 @@ def build_demo(
     return DemoResult(
         trips=trips,
         declarations=len(plans),
-        steps=len(schedule.items),
+        steps=schedule.done,
         seconds=time.monotonic() - started,
         api_token=w.api_token,
         day_start=start,
@@ -1052,11 +1110,16 @@ def build_demo(
     )
 
 
+# A demo day is at least this long: the export trucks arrive over its last eight hours and the
+# queues' hourly capacity then leaves about as many waiting at the end, whatever the hour.
+MIN_DAY = timedelta(hours=8)
+
+
 def _day_start(end: datetime) -> datetime:
     local = timezone.localtime(end)
     opening = local.replace(hour=5, minute=30, second=0, microsecond=0)
     start = max(opening, local - timedelta(hours=11))
-    if local - start < timedelta(hours=4):
+    if local - start < MIN_DAY:
         start = local - timedelta(hours=9)
     return start
 
@@ -1169,7 +1232,8 @@ def _plan_day(w: _World, schedule: _Schedule) -> list[DeclPlan]:
         while targets:
             size = min(int(_weighted(rng, [(str(n), p) for n, p in TRUCKS_PER_DECLARATION])), 5)
             chunk, targets = targets[:size], targets[size:]
-            plans.append(_on_site_declaration(w, direction, mix, chunk))
+            make = _on_site_export if direction == "export" else _on_site_declaration
+            plans.append(make(w, direction, mix, chunk))
     # Two declarations lose one truck each before it sets off.
     multi = [p for p in plans if p.category.direction == "export" and len(p.trips) >= 2]
     for plan in rng.sample(multi, 2):
@@ -1195,6 +1259,7 @@ def _plan_day(w: _World, schedule: _Schedule) -> list[DeclPlan]:
     _schedule_correction(w, schedule, *pending, approve=False)
     _schedule_correction(w, schedule, *approved, approve=True)
     _schedule_amendment(w, schedule, amended)
+    _Queue(w, schedule, plans).schedule_day()
     return plans
 
 
@@ -1233,6 +1298,34 @@ def _on_site_declaration(
         arrivals.append(arrival)
         trip.latest = arrival  # from here on: the check-in time
     first = min(arrivals)
+    plan.planned_arrival = _quarter(first - w.minutes(0, 40))
+    plan.submit_at = _office_hours(first - w.minutes(60, 14 * 60), w)
+    if rng.random() < 0.2:
+        plan.draft_at = plan.submit_at - w.minutes(15, 180)
+    return plan
+
+
+def _on_site_export(
+    w: _World, direction: str, mix: Sequence[tuple[str, float]], targets: list[TripState]
+) -> DeclPlan:
+    """Export trucks that check in at a yard today, more of them as the day goes on (the
+    fruit trucks from the south drive through the night and the morning)."""
+    rng = w.rng
+    category = _pick_category(w, mix)
+    plan = _new_plan(w, category, [TripPlan(t, direction) for t in targets])
+    products = _products(w, plan)
+    agencies = _agencies(products, plan.gate, w)
+    # Over the last eight hours at most, whatever the length of the demo day: the queue's
+    # capacity is per hour, and a longer day must not empty the yards.
+    span = min(w.now - w.start - timedelta(minutes=25), EXPORT_ARRIVALS)
+    base = w.now - timedelta(minutes=20) - span * (1 - rng.random() ** 0.55)
+    for trip in plan.trips:
+        _shape_export(trip, agencies, w)
+        trip.yard = _weighted(rng, EXPORT_YARDS[plan.gate])
+        required = max(step[0] for step in trip.pre if step[3])
+        latest = w.now - timedelta(minutes=trip.lag + required)
+        trip.latest = min(base + w.minutes(0, 45), latest)
+    first = min(t.latest for t in plan.trips if t.latest)
     plan.planned_arrival = _quarter(first - w.minutes(0, 40))
     plan.submit_at = _office_hours(first - w.minutes(60, 14 * 60), w)
     if rng.random() < 0.2:
@@ -1451,12 +1544,14 @@ def _pick_corrections(
         for plan in plans
         if plan.submit_at and not plan.cancel_at and not plan.special
         for trip in plan.trips
-        if trip.target in (S.ARRIVED, S.ENTERED, S.AT_GATE)
+        # Import trucks: an export truck's fate is the queue's, not known when planning.
+        if trip.direction == "import"
+        and trip.target in (S.ENTERED, S.AT_GATE)
         and trip.latest
         and trip.latest < w.now - timedelta(minutes=40)
     ]
     with_container = [(p, t) for p, t in candidates if t.doc.get("containers")]
-    phone_plan, phone_trip = w.rng.choice([c for c in candidates if c[1].target is S.ARRIVED])
+    phone_plan, phone_trip = w.rng.choice([c for c in candidates if c[1].target is S.ENTERED])
     right_phone = phone_trip.doc["driver_phone"]
     # Two digits swapped at the end: still a valid number, just not the driver's.
     phone_trip.doc["driver_phone"] = right_phone[:-2] + right_phone[-1] + right_phone[-2]
@@ -1537,8 +1632,17 @@ def _schedule_declaration(w: _World, schedule: _Schedule, plan: DeclPlan) -> Non
             at = plan.submit_at + (w.now - plan.submit_at) * w.rng.uniform(0.2, 0.6)
             schedule.add(at, _trip_cancel(actor, trip))
         elif trip.latest is not None and not plan.special:
-            for at, kind, args in _timed_steps(trip, trip.latest, w):
+            steps = _timed_steps(trip, trip.latest, w)
+            for at, kind, args in steps:
                 schedule.add(at, _trip_step(w, plan, trip, kind, args))
+            if trip.direction == "export":
+                decided = [at for at, kind, _ in steps if kind == "decide"]
+                planned = [s for s in trip.pre if s[1] == "decide"]
+                trip.checks_at = max(decided, default=trip.latest)
+                if len(decided) < len(planned):
+                    trip.checks_at = None  # a yard check is still to come at the day's end
+    if plan.category.direction == "export" and plan.submit_at is not None:
+        _plan_slots(w, schedule, plan, actor)
 
 
 def _trip_cancel(actor: Actor, trip: TripPlan) -> Callable[[], None]:
@@ -1558,7 +1662,6 @@ def _trip_step(
     gate = plan.gate
     operator = Actor.of(w.operators[gate])
     guard = Actor.of(w.officers[("border_guard", gate)])
-    green = plan.category.perishable
     export = trip.direction == "export"
     reason = _reason(w, args["reason"]) if args.get("reason") else ""
     marker = "mốc 1119–1120" if plan.passage == "HN-1119" else "mốc 1088/2–1089"
@@ -1574,13 +1677,14 @@ def _trip_step(
             services.trip_check_in(
                 actor=operator, yard_code=trip.yard, by=services.CheckInBy(code=code)
             )
-        elif kind == "call":
-            why = "Gọi theo thứ tự hàng chờ, luồng xanh nông sản" if green else ""
-            services.trip_call(actor=operator, trip_code=code, reason=why)
         elif kind == "no_show":
             services.trip_no_show(
-                actor=operator, trip_code=code, reason="Quá 30 phút không có mặt tại khu kiểm soát"
+                actor=operator,
+                trip_code=code,
+                reason="Đã gọi 3 lần qua loa và điện thoại, lái xe không có mặt; xếp lại hàng chờ",
             )
+        elif kind == "extend":
+            queueing.call_extend(actor=_enterprise_actor(w, plan), trip_code=code)
         elif kind == "enter":
             services.trip_enter_control(actor=operator, trip_code=code)
         elif kind == "decide":
@@ -1739,3 +1843,353 @@ def _schedule_amendment(w: _World, schedule: _Schedule, plan: DeclPlan) -> None:
         )
 
     schedule.add(plan.amend_at, run)
+
+
+# --- The queue: slots, dispatch cycles, calls and what became of them --------------------------
+
+HOUR = timedelta(hours=1)
+DISPATCH_EVERY = timedelta(minutes=15)  # the live dispatcher runs every 30 s; the demo samples it
+# Export passages with a queue, and the minute of each ten at which their cycle runs.
+QUEUE_PASSAGES = (("HN-1119", 0), ("TT-1088", 4), ("HN-MAIN", 8))
+# The season's capacity (calls an hour = lanes × 60 / minutes per vehicle): the partner side
+# inspects every truck and takes few an hour, so the yards fill up.
+SEASON_PLANS = {
+    "HN-1119": (
+        queueing.PlanChange(1, Decimal(30), 16, 50, 3),
+        "Cao điểm mùa sầu riêng, thanh long: phía Trung Quốc kiểm dịch 100% xe hoa quả, chỉ mở "
+        "1 làn tiếp nhận xe xuất khẩu, bình quân 30 phút/xe",
+    ),
+    "TT-1088": (
+        queueing.PlanChange(1, Decimal(30), 16, 50, 3),
+        "Cao điểm mùa hoa quả: cửa khẩu Pò Chài (Trung Quốc) kiểm dịch 100% xe, chỉ mở 1 làn "
+        "tiếp nhận, bình quân 30 phút/xe",
+    ),
+    "HN-MAIN": (
+        queueing.PlanChange(1, Decimal(45), 8, 50, 3),
+        "Phía Trung Quốc (Hữu Nghị Quan) kiểm tra thực tế 100% container hàng xuất, chỉ bố trí "
+        "1 làn, bình quân 45 phút/xe",
+    ),
+}
+FRUIT_QUOTA = 40
+GUARD_PASS = {"agency": "border_guard", "decision": PASSED}
+GUARD_HOLD = {"agency": "border_guard", "decision": HELD, "reason": "hold_border"}
+# Endings the day needs a few of, tried in this order when they fit the time left, each with
+# its odds; any other call ends as far as the time allows (departed, cleared, at the gate).
+FATES_WANTED = {
+    "no_show_operator": 1,  # never comes, and the operator records it
+    "no_show": 2,  # never comes: the dispatcher's next cycle after 30 min returns it
+    "extend": 1,  # the enterprise asks for more time once, then comes
+    "held": 2,  # held by the border guard in the control area
+    "called": 6,  # called in the last half hour, on its way
+    "at_gate": 8,  # in the control area, the border guard's check still to come
+    "cleared": 6,  # cleared, not yet gone
+}
+FATE_ODDS = {
+    "no_show_operator": 0.1,
+    "no_show": 0.1,
+    "extend": 0.08,
+    "held": 0.06,
+    "called": 0.8,
+    "at_gate": 0.6,
+    "cleared": 0.35,
+}
+RARE_FATES = frozenset({"no_show_operator", "no_show", "extend", "held"})
+REEFER_REASON = (
+    "Container lạnh báo lỗi máy nén, nhiệt độ hàng tăng quá ngưỡng; ưu tiên thông quan để tránh "
+    "hư hỏng hàng (biên bản kiểm tra số {n}/BB-BQLCK)"
+)
+CONVOY_REASON = "Xe cùng tờ khai với xe vừa được gọi; Hải quan đề nghị kiểm hóa hai xe cùng lúc"
+
+
+def _plan_slots(w: _World, schedule: _Schedule, plan: DeclPlan, actor: Actor) -> None:
+    """Some trucks get a one-hour slot, booked a little after the declaration is submitted:
+    trucks arriving in their window (called first in their hour), one or two that come hours
+    late (the slot is lost), trucks that came early for a coming hour (they wait for it), and
+    declared trucks booked for the coming hours."""
+    rng = w.rng
+    assert plan.submit_at is not None and plan.planned_arrival is not None
+    for trip in plan.trips:
+        if trip.target is S.CANCELLED:
+            continue
+        draw = rng.random()
+        book_at = plan.submit_at + w.minutes(3, 40)
+        arrival = trip.latest or plan.planned_arrival
+        kind, start = "", _hour(arrival)
+        if trip.latest is None:
+            kind = "ahead" if draw < 0.5 else ""
+        elif trip.target is S.ARRIVED:
+            if arrival > w.now - timedelta(minutes=50) and draw < 0.4:
+                kind, start = "early", start + 2 * HOUR
+            elif draw < 0.22:
+                kind = "window"
+            elif draw < 0.4 and w.late_slots < 2:
+                kind, start = "late", start - 2 * HOUR
+        if not kind or book_at > arrival - timedelta(minutes=10) or book_at > w.now:
+            continue
+        if start < _hour(book_at) + HOUR:
+            continue  # too late to book that hour
+        w.late_slots += kind == "late"
+        schedule.add(book_at, _slot_book(actor, trip, kind, start))
+
+
+def _hour(at: datetime) -> datetime:
+    return at.replace(minute=0, second=0, microsecond=0)
+
+
+def _slot_book(actor: Actor, trip: TripPlan, kind: str, start: datetime) -> Callable[[], None]:
+    def run() -> None:
+        # A full hour answers with the nearest free ones: trucks booked ahead take a later
+        # one; the truck that will come late takes an earlier one (it is late for either).
+        hours = {"ahead": (0, 1, 2), "late": (0, -1, -2)}.get(kind, (0,))
+        for hour in hours:
+            with contextlib.suppress(Conflict, InvalidInput, NotAllowed):
+                queueing.slot_book(actor=actor, trip_code=trip.code, start=start + hour * HOUR)
+                trip.slot = (kind, start + hour * HOUR)
+                return
+
+    return run
+
+
+class _Queue:
+    """The day of the yard queues, through the real services: the season's capacity, the
+    dispatcher's cycles, the operators' actions, and what each called truck then does."""
+
+    def __init__(self, w: _World, schedule: _Schedule, plans: list[DeclPlan]) -> None:
+        self.w = w
+        self.schedule = schedule
+        self.plans = plans
+        self.wanted = dict(FATES_WANTED)
+        self.by_code: dict[str, tuple[DeclPlan, TripPlan]] = {}
+        self.passage_ids: dict[str, int] = {}
+
+    def schedule_day(self) -> None:
+        w = self.w
+        self.schedule.add(self.schedule.first - timedelta(minutes=30), self.season)
+        first = w.start.replace(second=0, microsecond=0)
+        first += timedelta(minutes=15 - first.minute % 15)
+        for code, offset in QUEUE_PASSAGES:
+            at = first + timedelta(minutes=offset)
+            while at < w.now - timedelta(seconds=30):
+                self.schedule.add(at, self.cycle(code))
+                at += DISPATCH_EVERY
+        self.schedule.add(w.now - w.minutes(150, 170), self.prioritise)
+        for code in ("TT-1088", "HN-1119"):
+            self.schedule.add(w.now - w.minutes(20, 26), self.more_calls(code))
+        self.schedule.add(w.now - w.minutes(9, 14), self.call_out_of_turn)
+
+    # --- Operators' settings for the season ---
+
+    def season(self) -> None:
+        """Before the day: extended hours for the fruit season at both gates, the season's
+        capacity at the export passages, and the partner side's fruit quota at Tân Thanh."""
+        w = self.w
+        now = timezone.now()
+        local = now.astimezone(gate_capacity.VIETNAM)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        for gate_code in GATES:
+            CalendarEntry.objects.create(
+                gate=Gate.objects.get(code=gate_code),
+                kind=CalendarEntry.Kind.EXTENDED,
+                cause=CalendarEntry.Cause.PEAK_SEASON,
+                starts_at=midnight - timedelta(days=10),
+                ends_at=midnight + timedelta(days=40),
+                name_vi="Cao điểm xuất khẩu nông sản: làm thủ tục thông quan 24/24",
+                name_en="Farm produce export peak: clearance around the clock",
+                name_zh="农产品出口高峰期：24小时通关",
+                created_by=w.operators[gate_code],
+                created_at=now,
+            )
+        for code, (change, reason) in SEASON_PLANS.items():
+            queueing.capacity_plan_update(
+                actor=self.operator(code),
+                passage_code=code,
+                direction="export",
+                change=change,
+                reason=reason,
+            )
+        queueing.partner_quota_set(
+            actor=self.operator("TT-1088"),
+            passage_code="TT-1088",
+            direction="export",
+            day=timezone.localtime(w.now, gate_capacity.VIETNAM).date(),
+            goods_group="fruit",
+            trucks=FRUIT_QUOTA,
+            note=f"Phía Trung Quốc (Pò Chài) thông báo tiếp nhận tối đa {FRUIT_QUOTA} xe hoa "
+            "quả trong ngày",
+        )
+
+    def operator(self, passage_code: str) -> Actor:
+        return Actor.of(self.w.operators[GATE_OF_PASSAGE[passage_code]])
+
+    # --- The dispatcher ---
+
+    def cycle(self, code: str) -> Callable[[], None]:
+        def run() -> None:
+            result = queueing.dispatch_passage(
+                actor=queueing.DISPATCHER,
+                passage_id=self.passage_id(code),
+                direction="export",
+                trigger=DispatchRun.Trigger.SCHEDULE,
+            )
+            for call in result.call_ups:
+                self.called(call.trip_code)
+
+        return run
+
+    def passage_id(self, code: str) -> int:
+        if code not in self.passage_ids:
+            self.passage_ids[code] = Passage.objects.get(code=code).pk
+        return self.passage_ids[code]
+
+    def plan_of(self, code: str) -> tuple[DeclPlan, TripPlan] | None:
+        if code not in self.by_code:
+            self.by_code = {t.code: (p, t) for p in self.plans for t in p.trips if t.code}
+        return self.by_code.get(code)
+
+    def called(self, code: str) -> None:
+        """A truck was called: plan what it does next, as the time left allows."""
+        found = self.plan_of(code)
+        if found is None:
+            return
+        plan, trip = found
+        if trip.target is not S.ARRIVED:
+            return  # a truck a yard check stops: the check decides, whatever the call
+        now = timezone.now()
+        for offset, kind, args in self.fate(trip, now):
+            step = _trip_step(self.w, plan, trip, kind, args)
+            self.schedule.add(now + timedelta(minutes=offset), step)
+
+    def fate(self, trip: TripPlan, now: datetime) -> list[tuple[float, str, dict[str, Any]]]:
+        rng = self.w.rng
+        left = (self.w.now - now).total_seconds() / 60 - 1
+        checks = None
+        if trip.checks_at is not None:
+            checks = max(0.0, (trip.checks_at - now).total_seconds() / 60)
+        enter = rng.uniform(6, 25)
+        hold = enter + rng.uniform(5, 30)
+        late_enter = rng.uniform(33, 42)
+        extend_at = rng.uniform(15, 25)
+        no_show_at = rng.uniform(18, 26)
+        options: dict[str, list[tuple[float, str, dict[str, Any]]]] = {}
+        if left < 28:
+            options["called"] = []
+        if enter < min(left, 75):
+            options["at_gate"] = [(enter, "enter", {})]
+        if hold < left:
+            options["held"] = [(enter, "enter", {}), (hold, "decide", GUARD_HOLD)]
+        if trip.no_shows == 0 and left > 50:
+            options["no_show"] = []
+            options["no_show_operator"] = [(no_show_at, "no_show", {})]
+        if checks is not None:
+            guard = max(enter + rng.uniform(2, 12), checks + rng.uniform(1, 5))
+            depart = guard + rng.uniform(4, 25)
+            cleared = [(enter, "enter", {}), (guard, "decide", GUARD_PASS)]
+            if guard < min(left, 120):
+                options["cleared"] = cleared
+            if depart < left:
+                options["departed"] = [*cleared, (depart, "depart", {})]
+            guard = max(late_enter + rng.uniform(2, 12), checks + rng.uniform(1, 5))
+            depart = guard + rng.uniform(4, 25)
+            if depart < left:
+                options["extend"] = [
+                    (extend_at, "extend", {}),
+                    (late_enter, "enter", {}),
+                    (guard, "decide", GUARD_PASS),
+                    (depart, "depart", {}),
+                ]
+        for name, odds in FATE_ODDS.items():
+            if name in RARE_FATES and left < 150:
+                odds = 1.0  # the day is running out: the story needs them
+            if name in options and self.wanted[name] > 0 and rng.random() < odds:
+                self.wanted[name] -= 1
+                if name.startswith("no_show"):
+                    trip.no_shows += 1
+                return options[name]
+        for name in ("departed", "cleared", "at_gate", "called"):
+            if name in options:
+                return options[name]
+        return []
+
+    # --- Operators' actions during the day ---
+
+    def waiting(self, passage_code: str) -> list[tuple[QueueEntry, DeclPlan, TripPlan]]:
+        """The passage's waiting trucks in the living queue, last in line first."""
+        entries = (
+            QueueEntry.objects.filter(
+                passage_id=self.passage_id(passage_code),
+                direction="export",
+                status=QueueEntry.Status.WAITING,
+                trip__state=S.ARRIVED,
+                order_tier=2,
+            )
+            .select_related("trip")
+            .order_by("-order_time", "-trip_id")
+        )
+        found = []
+        for entry in entries:
+            plans = self.plan_of(entry.trip.code)
+            if plans is not None:
+                found.append((entry, *plans))
+        return found
+
+    def reefer(self, passage_code: str) -> TripPlan | None:
+        for _, plan, trip in self.waiting(passage_code):
+            if plan.category.perishable and trip.doc.get("containers"):
+                return trip
+        return None
+
+    def prioritise(self) -> None:
+        """A reefer's cooling fails in the yard: the operator moves it to the head of the
+        queue, in writing; the dispatcher's next call publishes the reason."""
+        trip = self.reefer("HN-1119")
+        if trip is None:
+            return
+        queueing.queue_prioritise(
+            actor=self.operator("HN-1119"),
+            trip_code=trip.code,
+            reason=REEFER_REASON.format(n=self.w.rng.randint(20, 60)),
+        )
+
+    def more_calls(self, passage_code: str) -> Callable[[], None]:
+        """The partner side takes two more trucks this hour: the operator raises the hour."""
+
+        def run() -> None:
+            hour = gate_capacity.hour_floor(timezone.now())
+            made = CallUp.objects.filter(
+                passage_id=self.passage_id(passage_code), direction="export", at__gte=hour
+            ).count()
+            queueing.capacity_hour_set(
+                actor=self.operator(passage_code),
+                passage_code=passage_code,
+                direction="export",
+                hour_start=hour,
+                calls=max(made, 2) + 2,
+                reason="Phía Trung Quốc thông báo tiếp nhận thêm 2 xe trong giờ này",
+            )
+
+        return run
+
+    def call_out_of_turn(self) -> None:
+        """An operator calls one truck out of turn, with the reason published with the call:
+        the second truck of a declaration whose first truck was just called (one inspection
+        for both), or else a reefer whose cooling failed."""
+        passage = "TT-1088"
+        chosen, reason = None, ""
+        for _, plan, trip in self.waiting(passage):
+            if any(
+                t.code != trip.code and _state(t.code) in (S.CALLED, S.AT_GATE) for t in plan.trips
+            ):
+                chosen, reason = trip, CONVOY_REASON
+                break
+        if chosen is None:
+            chosen = self.reefer(passage)
+            reason = REEFER_REASON.format(n=self.w.rng.randint(20, 60))
+        if chosen is None:
+            return
+        with contextlib.suppress(Conflict):  # the control area is full: no call
+            services.trip_call(actor=self.operator(passage), trip_code=chosen.code, reason=reason)
+            self.called(chosen.code)
+
+
+def _state(code: str) -> str:
+    return Trip.objects.filter(code=code).values_list("state", flat=True).first() or ""

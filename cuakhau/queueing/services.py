@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time as monotonic
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -436,7 +437,9 @@ def _call(
     ids = [call.trip_id for call in calls]
     entries = {
         entry.trip_id: entry
-        for entry in QueueEntry.objects.filter(trip_id__in=ids).select_related("trip")
+        for entry in QueueEntry.objects.filter(trip_id__in=ids).select_related(
+            "trip", "trip__declaration"
+        )
     }
     for call in calls:
         next_state(EXPORT, TripState(entries[call.trip_id].trip.state), Action.CALL)
@@ -504,13 +507,25 @@ def _call(
             )
         )
         notices.append(M.call_notice(trip, entry, expires))
-    QueueEntry.objects.bulk_update(
-        list(entries.values()), ["status", "called_at", "call_rule", "call_expires_at", "lane"]
-    )
+    _mark_called(entries.values(), now, expires)
     TripEvent.objects.bulk_create(events)
     created = CallUp.objects.bulk_create(call_ups)
     notices_enqueue(notices, now=now)
     return created
+
+
+def _mark_called(entries: Iterable[QueueEntry], now: datetime, expires: datetime) -> None:
+    """Write the calls onto the queue entries: one UPDATE for what they share and one per
+    (rule, lane) — a handful — instead of a CASE per row and field, which costs more to build
+    than to run."""
+    groups: dict[tuple[str, int | None], list[int]] = {}
+    for entry in entries:
+        groups.setdefault((entry.call_rule, entry.lane), []).append(entry.pk)
+    QueueEntry.objects.filter(pk__in=[pk for pks in groups.values() for pk in pks]).update(
+        status=QueueEntry.Status.CALLED, called_at=now, call_expires_at=expires
+    )
+    for (rule, lane), pks in groups.items():
+        QueueEntry.objects.filter(pk__in=pks).update(call_rule=rule, lane=lane)
 
 
 def _expire_calls(capacity_plan: CapacityPlan, now: datetime) -> int:

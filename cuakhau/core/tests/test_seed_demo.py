@@ -25,6 +25,17 @@ from cuakhau.declarations.models import (
     Trip,
     TripEvent,
 )
+from cuakhau.gates.models import CalendarEntry, CapacityOverride, PartnerQuota, Yard
+from cuakhau.queueing.models import (
+    CallUp,
+    DispatchRun,
+    EnterpriseOutcome,
+    PassageEvent,
+    QueueEntry,
+    SlotBooking,
+)
+from cuakhau.queueing.policy import Tier
+from cuakhau.queueing.selectors import yard_board
 
 
 def _seed(**options: object) -> str:
@@ -87,6 +98,8 @@ def test_the_demo_day_is_complete_consistent_and_seeded_once(db, settings):
     latest = TripEvent.objects.order_by("-at").first()
     assert latest is not None
     assert latest.at <= timezone.now()
+
+    _assert_the_queues(trips)
 
     # The transshipment: a Chinese truck's goods onto two Vietnamese trucks at Xuân Cương B;
     # the Chinese truck goes home empty
@@ -151,3 +164,64 @@ def test_an_interrupted_demo_is_reported_not_half_repeated(db, settings):
     with pytest.raises(CommandError, match="interrupted"):
         _seed()
     assert not Trip.objects.exists()
+
+
+def _assert_the_queues(trips: list[Trip]) -> None:
+    """The yard queues at the day's end: trucks waiting, slots, calls by the published rules,
+    no-shows, the operators' capacity data and boards worth looking at."""
+    now = timezone.now()
+
+    # Trucks wait in the yards, green and ordinary, some booked for a coming hour
+    waiting = QueueEntry.objects.filter(
+        status=QueueEntry.Status.WAITING, trip__state=TripState.ARRIVED
+    )
+    assert 30 <= waiting.count() <= 70
+    yards = Counter(waiting.values_list("yard__code", flat=True))
+    assert yards["XC"] + yards["BN"] >= 10  # Xuân Cương (Hữu Nghị), Bảo Nguyên (Tân Thanh)
+    assert {"green", "ordinary"} <= set(waiting.values_list("priority", flat=True))
+    assert waiting.filter(order_tier=Tier.SLOT, slot_start__gt=now).exists()
+    # Every export trip that checked in is in the queue; no import trip is
+    exports = [t for t in trips if t.declaration.direction == "export" and t.checked_in_at]
+    assert QueueEntry.objects.count() == len(exports)
+
+    # Slots: used by trucks that came in their window, at least one missed, some booked ahead
+    bookings = Counter(SlotBooking.objects.values_list("status", flat=True))
+    assert bookings[SlotBooking.Status.USED] >= 3
+    assert bookings[SlotBooking.Status.MISSED] >= 1
+    assert bookings[SlotBooking.Status.BOOKED] >= 3
+
+    # Calls: mostly the dispatcher's cycles, by the published rules; a few out of turn, each
+    # with its written reason; one call-up record and one call event per call
+    calls = list(CallUp.objects.all())
+    rules = Counter(c.rule for c in calls)
+    assert len(calls) >= 20
+    assert rules["slot"] >= 1 and rules["green_lane"] >= 1
+    assert set(rules) <= {"slot", "green_lane", "queue", "override"}
+    assert 1 <= rules["override"] <= 4
+    assert all(bool(c.override_reason) == (c.rule == "override") for c in calls)
+    by_dispatcher = [c for c in calls if c.called_by == "dispatcher"]
+    assert len(by_dispatcher) >= 0.8 * len(calls)
+    assert all(c.run_id for c in by_dispatcher)
+    assert TripEvent.objects.filter(action="call").count() == len(calls)
+    assert DispatchRun.objects.filter(calls__gt=0).count() >= 10
+
+    # No-shows: one recorded by an operator, and at least one returned by the dispatcher when
+    # its call expired (a called truck that did not come within 30 minutes)
+    assert TripEvent.objects.filter(action="no_show", actor_kind="system").exists()
+    assert TripEvent.objects.filter(action="no_show", actor_kind="user").exists()
+    assert DispatchRun.objects.filter(expired__gte=1).exists()
+    assert EnterpriseOutcome.objects.filter(kind="no_show").count() >= 2
+
+    # The operators' capacity data: the season's plans and extended hours, the partner side's
+    # fruit quota at Tân Thanh today, an hour raised
+    assert PassageEvent.objects.filter(action="plan_update").count() == 3
+    assert CalendarEntry.objects.filter(kind=CalendarEntry.Kind.EXTENDED).count() == 2
+    assert PartnerQuota.objects.filter(gate__code="TT", goods_group="fruit").exists()
+    assert CapacityOverride.objects.exists()
+
+    # The boards: called trucks on their way, and the next in line
+    boards = [yard_board(yard, now=now) for yard in Yard.objects.filter(gates__code="CKHN")]
+    boards += [yard_board(yard, now=now) for yard in Yard.objects.filter(code="BN")]
+    assert any(board.called for board in boards)
+    assert all(board.upcoming for board in boards if board.waiting)
+    assert sum(len(board.called) for board in boards) >= 3
