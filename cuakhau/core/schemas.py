@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,7 @@ _ISO_DATETIME = re.compile(
 )
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+MAX_OFFSET = timedelta(hours=14)
 
 
 def _iso_text(value: Any) -> Any:
@@ -63,6 +64,10 @@ def _iso_text(value: Any) -> Any:
 def _in_range(value: datetime) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TIME)
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        # Real offsets run from −12:00 to +14:00; PostgreSQL refuses beyond ±15:59.
+        raise PydanticCustomError("datetime_range", "the UTC offset is out of range")
     try:
         # Years 1 and 9999 with an offset do not fit in UTC: refuse them here, not in the ORM.
         in_utc = value.astimezone(UTC)
@@ -75,3 +80,13 @@ def _in_range(value: datetime) -> datetime:
 
 # An aware date and time between 1970 and 9000; without an offset it is Vietnam time.
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_in_range)]
+
+
+def _day_in_range(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise PydanticCustomError("date_range", "the date is out of range")
+    return value
+
+
+# A calendar day between 1970 and 9000.
+IsoDate = Annotated[date, AfterValidator(_day_in_range)]

@@ -3,7 +3,7 @@ controls, and the public board and call record."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,7 +18,7 @@ from cuakhau.accounts.permissions import require_gate, require_role
 from cuakhau.accounts.roles import CALL_ROLES
 from cuakhau.core.api import InputSchema, actor_of, responses
 from cuakhau.core.errors import NotFound
-from cuakhau.core.schemas import LongStr, ShortStr
+from cuakhau.core.schemas import IsoDate, IsoDateTime, LongStr, ShortStr
 from cuakhau.core.text import Text
 from cuakhau.declarations.schemas import ReasonIn
 from cuakhau.declarations.selectors import trip_for
@@ -92,7 +92,7 @@ class SlotHourOut(Schema):
 
 
 class SlotIn(InputSchema):
-    start: datetime = Field(description="Start of the one-hour slot, on the hour, with offset.")
+    start: IsoDateTime = Field(description="Start of the one-hour slot, on the hour, with offset.")
 
 
 class PauseIn(InputSchema):
@@ -110,13 +110,13 @@ class PlanIn(InputSchema):
 
 
 class HourIn(InputSchema):
-    hour_start: datetime
+    hour_start: IsoDateTime
     calls: int | None = Field(default=None, ge=0, le=2000)
     reason: LongStr
 
 
 class QuotaIn(InputSchema):
-    day: date
+    day: IsoDate
     goods_group: ShortStr
     trucks: int = Field(ge=0, le=100_000)
     note: LongStr = ""
@@ -422,7 +422,7 @@ def call_record(
     request: HttpRequest,
     passage: ShortStr,
     direction: Direction = "export",
-    day: date | None = None,
+    day: IsoDate | None = None,
 ) -> Any:
     """The day's calls in order with their rules and the inputs of the order (trip codes only,
     no personal data): anyone can check that no truck jumped the queue without a reason."""

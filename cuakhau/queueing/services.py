@@ -778,6 +778,8 @@ def capacity_hour_set(
 ) -> CapacityOverride | None:
     """Set (or, with ``calls=None``, clear) the calls of one hour instead of the plan's."""
     reason = _required_reason(reason)
+    # On the hour in Vietnam's time, where the plan's hours are (10:00+05:30 is 11:30 there).
+    hour_start = hour_start.astimezone(plan.VIETNAM)
     if hour_start != plan.hour_floor(hour_start):
         raise invalid([FieldError("hour_start", "slot_not_on_hour", M.SLOT_ON_HOUR)])
     with transaction.atomic(durable=True):

@@ -32,7 +32,7 @@ from cuakhau.accounts.models import ApiToken
 from cuakhau.api import api
 from cuakhau.checks.models import AgencyCheck
 from cuakhau.conftest import electronics_import, fruit_export
-from cuakhau.core.tests.world import World, world_in_transaction
+from cuakhau.core.tests.world import World, bookable_hour, world_in_transaction
 from cuakhau.declarations.models import (
     Container,
     CorrectionRequest,
@@ -44,6 +44,20 @@ from cuakhau.declarations.models import (
     TransshipmentLine,
     Trip,
     TripEvent,
+)
+from cuakhau.gates import capacity as plan
+from cuakhau.gates.models import CapacityOverride, CapacityPlan, PartnerQuota
+from cuakhau.notifications.models import NotificationEvent, OutboxMessage, WebhookEndpoint
+from cuakhau.queueing.models import (
+    BookingBlock,
+    CallUp,
+    DispatchRun,
+    EnterpriseOutcome,
+    PassageEvent,
+    QueueCounter,
+    QueueEntry,
+    SlotBooking,
+    SlotHour,
 )
 
 PREFIX = "/api/v1"
@@ -60,6 +74,21 @@ STORED = (
     Transshipment,
     TransshipmentLine,
     ApiToken,
+    WebhookEndpoint,
+    OutboxMessage,
+    NotificationEvent,
+    SlotHour,
+    SlotBooking,
+    QueueEntry,
+    QueueCounter,
+    CallUp,
+    DispatchRun,
+    EnterpriseOutcome,
+    BookingBlock,
+    PassageEvent,
+    CapacityPlan,
+    CapacityOverride,
+    PartnerQuota,
 )
 WRONG_TYPE = {"not": "this type"}
 HUGE = 10**40  # more digits than any column (bigint, numeric(16, 2)) holds
@@ -152,6 +181,28 @@ DECLARATION_REFUSED = (
 )
 NO_REASON = (("no reason", _at("reason", value="  "), "reason"),)
 CALL = _call_step("gate_operator", "POST", "/trips/{arrived}/call")
+HN = "/queue/passages/HN-1119/export"
+
+
+def _this_hour() -> Any:
+    return plan.hour_floor(timezone.now().astimezone(plan.VIETNAM))
+
+
+# Slot starts are computed when the request is built: the bookable hours move with the clock.
+SLOT_REFUSED = (
+    (
+        "not on the hour",
+        lambda b: {"start": (bookable_hour() + timedelta(minutes=30)).isoformat()},
+        "start",
+    ),
+    ("in the past", lambda b: {"start": (_this_hour() - timedelta(hours=1)).isoformat()}, "start"),
+    ("this hour", lambda b: {"start": _this_hour().isoformat()}, "start"),
+    (
+        "beyond the booking days",
+        lambda b: {"start": (_this_hour() + timedelta(days=4)).isoformat()},
+        "start",
+    ),
+)
 
 WRITES = [
     Write(
@@ -307,6 +358,135 @@ WRITES = [
         200,
         lambda w: {"decision": "passed"},
         refused=(("held without a reason", lambda b: {"decision": "held"}, "reason"),),
+    ),
+    # --- Webhooks and failed notifications ---------------------------------------------------
+    Write(
+        "POST /webhooks",
+        "/webhooks",
+        "exporter",
+        201,
+        lambda w: {"url": "https://erp.example.vn/cuakhau/webhook", "description": "ERP"},
+        refused=(
+            ("plain http", _at("url", value="http://erp.example.vn/hook"), "url"),
+            ("not a URL", _at("url", value="erp.example.vn"), "url"),
+        ),
+    ),
+    Write("DELETE /webhooks/{webhook_id}", "/webhooks/{webhook_id}", "exporter", 204),
+    Write("POST /webhooks/{webhook_id}/enable", "/webhooks/{webhook_id}/enable", "exporter", 200),
+    Write("POST /webhooks/{webhook_id}/disable", "/webhooks/{webhook_id}/disable", "exporter", 200),
+    Write("POST /webhooks/{webhook_id}/test", "/webhooks/{webhook_id}/test", "exporter", 200),
+    Write(
+        "POST /notifications/{message_id}/retry",
+        "/notifications/{message_id}/retry",
+        "gate_operator",
+        200,
+    ),
+    # --- The yard queue ------------------------------------------------------------------------
+    Write(
+        "POST /trips/{code}/slot",
+        "/trips/{declared}/slot",
+        "exporter",
+        201,
+        lambda w: {"start": bookable_hour().isoformat()},
+        refused=SLOT_REFUSED,
+    ),
+    Write(
+        "POST /trips/{code}/slot/cancel",
+        "/trips/{booked}/slot/cancel",
+        "exporter",
+        200,
+        lambda w: {"reason": "Đổi lịch xe"},
+        refused=NO_REASON,
+    ),
+    Write("POST /trips/{code}/extend", "/trips/{arrived}/extend", "exporter", 200, setup=CALL),
+    Write(
+        "POST /trips/{code}/prioritise",
+        "/trips/{arrived}/prioritise",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Hàng tươi sắp hỏng"},
+        refused=NO_REASON,
+    ),
+    Write(
+        "POST /queue/passages/{passage}/{direction}/dispatch",
+        HN + "/dispatch",
+        "gate_operator",
+        200,
+    ),
+    Write(
+        "POST /queue/passages/{passage}/{direction}/pause",
+        HN + "/pause",
+        "gate_operator",
+        200,
+        lambda w: {"paused": True, "reason": "Sự cố thiết bị soi chiếu"},
+        refused=NO_REASON,
+    ),
+    Write(
+        "PUT /queue/passages/{passage}/{direction}/plan",
+        HN + "/plan",
+        "gate_operator",
+        200,
+        lambda w: {
+            "lanes_open": 3,
+            "minutes_per_vehicle": "5.5",
+            "control_area_room": 30,
+            "slot_share_percent": 40,
+            "booking_days_ahead": 3,
+            "reason": "Mở thêm làn",
+        },
+        refused=(
+            *NO_REASON,
+            ("no time per vehicle", _at("minutes_per_vehicle", value="0"), "minutes_per_vehicle"),
+            (
+                "more decimals than stored",
+                _at("minutes_per_vehicle", value="5.125"),
+                "minutes_per_vehicle",
+            ),
+            (
+                "more than the whole hour",
+                _at("slot_share_percent", value=150),
+                "slot_share_percent",
+            ),
+            ("negative lanes", _at("lanes_open", value=-1), "lanes_open"),
+            ("a month ahead", _at("booking_days_ahead", value=31), "booking_days_ahead"),
+        ),
+    ),
+    Write(
+        "PUT /queue/passages/{passage}/{direction}/hours",
+        HN + "/hours",
+        "gate_operator",
+        200,
+        lambda w: {
+            "hour_start": (_this_hour() + timedelta(hours=2)).isoformat(),
+            "calls": 12,
+            "reason": "Tăng ca cuối tuần",
+        },
+        refused=(
+            *NO_REASON,
+            (
+                "not on the hour",
+                lambda b: {**b, "hour_start": (_this_hour() + timedelta(minutes=90)).isoformat()},
+                "hour_start",
+            ),
+            ("negative calls", _at("calls", value=-1), "calls"),
+        ),
+    ),
+    Write(
+        "PUT /queue/passages/{passage}/{direction}/quotas",
+        HN + "/quotas",
+        "gate_operator",
+        200,
+        lambda w: {
+            "day": _this_hour().date().isoformat(),
+            "goods_group": "fruit",
+            "trucks": 300,
+            "note": "Phía Trung Quốc báo",
+        },
+        refused=(
+            ("unknown goods group", _at("goods_group", value="durian"), "goods_group"),
+            ("negative trucks", _at("trucks", value=-5), "trucks"),
+            ("not a day", _at("day", value="2026-02-30"), "day"),
+        ),
     ),
 ]
 
@@ -590,3 +770,79 @@ def test_a_driver_name_longer_than_the_register_is_refused(world: World, db: Any
     error = _assert_refused(response, (422,), {"trips.0.driver_name"})
     assert error["errors"][0]["messages"]["en"] == "Too long."
     assert _stored() == before
+
+
+# --- Times the yard queue must refuse, not misread or crash on -------------------------------
+QUEUE_TIMES = [
+    pytest.param(
+        "POST /trips/{code}/slot",
+        {"start": "9999-12-31T23:00:00-12:00"},
+        "start",
+        id="slot after year 9999 in Vietnam's time",
+    ),
+    pytest.param(
+        "POST /trips/{code}/slot",
+        {"start": "0001-01-01T00:00:00+14:00"},
+        "start",
+        id="slot before year 1 in Vietnam's time",
+    ),
+    pytest.param(
+        "PUT /queue/passages/{passage}/{direction}/hours",
+        {"hour_start": "9999-12-31T23:00:00-12:00", "calls": 3, "reason": "Tăng ca"},
+        "hour_start",
+        id="hour after year 9999 in UTC",
+    ),
+    pytest.param(
+        "PUT /queue/passages/{passage}/{direction}/hours",
+        {"hour_start": "0001-01-01T00:00:00+14:00", "calls": 3, "reason": "Tăng ca"},
+        "hour_start",
+        id="hour before year 1 in UTC",
+    ),
+    pytest.param(
+        "PUT /queue/passages/{passage}/{direction}/hours",
+        {"hour_start": "2026-11-24T10:00:00+05:30", "calls": 3, "reason": "Tăng ca"},
+        "hour_start",
+        id="hour on the hour only in its own offset",
+    ),
+    pytest.param(
+        "PUT /queue/passages/{passage}/{direction}/hours",
+        {"hour_start": "2026-11-24T10:00:00-22:00", "calls": 3, "reason": "Tăng ca"},
+        "hour_start",
+        id="an offset no place has (PostgreSQL refuses beyond 15:59)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("op", "body", "field_name"), QUEUE_TIMES)
+def test_queue_times_are_refused_not_misread(
+    op: str, body: dict[str, Any], field_name: str, world: World, db: Any
+) -> None:
+    write = next(w for w in WRITES if w.op == op)
+    _prepare(world, write)
+    before = _stored()
+    client = world.client_as(write.who)
+    client.raise_request_exception = False  # a server error is an answer here
+    response = getattr(client, write.method.lower())(
+        PREFIX + write.url.format(**world.refs()),
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+    _assert_refused(response, (422,), {field_name})
+    assert _stored() == before
+
+
+@pytest.mark.parametrize(
+    ("day", "status"), [("2026-02-01", 200), ("9999-12-31", 422), ("0001-01-01", 422)]
+)
+def test_the_public_call_record_of_any_day_answers(
+    day: str, status: int, world: World, db: Any
+) -> None:
+    # A day with no calls is an empty record; a day outside 1970–9000 is refused, never a 500.
+    client = world.client_as("anonymous")
+    client.raise_request_exception = False
+    response = client.get(f"{PREFIX}/public/passages/HN-1119/calls?day={day}")
+    assert response.status_code == status, response.content.decode()[:300]
+    if status == 200:
+        assert response.json() == []
+    else:
+        _assert_refused(response, (422,), {"day"})

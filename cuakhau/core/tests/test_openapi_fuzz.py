@@ -18,12 +18,14 @@ declares for the operation; and a request that breaks the schema is refused with
 from __future__ import annotations
 
 from copy import deepcopy
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -38,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
 
 from cuakhau.conftest import electronics_import, fruit_export
 from cuakhau.core.tests.world import KeepConnection, World, world_in_transaction
+from cuakhau.gates import capacity as plan
 
 OPENAPI = "/api/v1/openapi.json"
 APP = get_wsgi_application()
@@ -86,7 +89,19 @@ COVERAGE_ACTOR = {
     "POST /api/v1/trips/{code}/checks/{agency}/decision": "customs_officer",
     "GET /api/v1/checks/pending": "customs_officer",
     "POST /api/v1/corrections/{correction_id}/decision": "border_guard",
-}  # everything else: the exporter
+    "GET /api/v1/notifications/failed": "gate_operator",
+    "POST /api/v1/notifications/{message_id}/retry": "gate_operator",
+    "GET /api/v1/public/passages": "anonymous",
+    "GET /api/v1/public/passages/{passage}/calls": "anonymous",
+    "GET /api/v1/public/yards/{yard}/board": "anonymous",
+    "POST /api/v1/trips/{code}/prioritise": "gate_operator",
+    "GET /api/v1/queue/passages/{passage}/{direction}": "gate_operator",
+    "POST /api/v1/queue/passages/{passage}/{direction}/dispatch": "gate_operator",
+    "POST /api/v1/queue/passages/{passage}/{direction}/pause": "gate_operator",
+    "PUT /api/v1/queue/passages/{passage}/{direction}/plan": "gate_operator",
+    "PUT /api/v1/queue/passages/{passage}/{direction}/hours": "gate_operator",
+    "PUT /api/v1/queue/passages/{passage}/{direction}/quotas": "gate_operator",
+}  # everything else (webhooks, slots, queue places, extensions among them): the exporter
 
 
 def _served_document() -> dict[str, Any]:
@@ -158,6 +173,9 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
             yard=["XC", "BN", "VTLP", "CM-BAI", "xc"],
             zone=["B", "SANG-TAI", "A", "AGV"],
             goods_line_id=[built.goods_line_id],
+            webhook_id=[built.webhook_id, built.rival_webhook_id],
+            message_id=[built.message_id],
+            passage=["HN-1119", "TT-1088", "CM-MAIN", "HN-MAIN", "hn-1119", "RAIL"],
             qr=built.qr,
             plate=["12C-123.45", "12C 12345", "桂F12345", "12C-555.66"],
             export_document=built.documents["export"],
@@ -312,6 +330,67 @@ def _check_in() -> st.SearchStrategy[dict[str, Any]]:
     return st.tuples(st.sampled_from(REAL["yard"]), by).map(lambda t: {"yard": t[0], **t[1]})
 
 
+# Minutes from the start of this hour: past, now, off the hour, bookable, beyond the horizon.
+HOUR_SHIFTS = [-60, 0, 30, 60, 120, 180, 360, 720, 1440, 2900, 4320, 5820, 10080]
+
+
+def _hour_start() -> st.SearchStrategy[str]:
+    """Hours around now, computed when drawn (what can be booked moves with the clock)."""
+
+    def at(minutes: int) -> str:
+        this_hour = plan.hour_floor(timezone.now().astimezone(plan.VIETNAM))
+        return (this_hour + timedelta(minutes=minutes)).isoformat()
+
+    return st.sampled_from(HOUR_SHIFTS).map(at)
+
+
+def _reason() -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({"reason": st.sampled_from(["", " ", "Hàng tươi sắp hỏng"])})
+
+
+def _queue_body(label: str) -> st.SearchStrategy[Any] | None:
+    if label.endswith("/slot"):
+        return st.fixed_dictionaries({"start": _hour_start()})
+    if label.endswith(("/slot/cancel", "/prioritise")):
+        return _reason()
+    if label.endswith("/pause"):
+        return _reason().flatmap(
+            lambda r: st.booleans().map(lambda paused: {**r, "paused": paused})
+        )
+    if label.endswith("/plan"):
+        return st.fixed_dictionaries(
+            {
+                "lanes_open": st.integers(0, 50),
+                "minutes_per_vehicle": st.sampled_from(["0.01", "1", "5", "6.5", "600"]),
+                "control_area_room": st.integers(0, 5000),
+                "slot_share_percent": st.integers(0, 100),
+                "booking_days_ahead": st.integers(0, 30),
+                "reason": st.sampled_from(["", "Mở thêm làn"]),
+            }
+        )
+    if label.endswith("/hours"):
+        return st.fixed_dictionaries(
+            {
+                "hour_start": _hour_start(),
+                "calls": st.one_of(st.none(), st.integers(0, 2000)),
+                "reason": st.sampled_from(["", "Tăng ca"]),
+            }
+        )
+    if label.endswith("/quotas"):
+        today = timezone.localdate()
+        return st.fixed_dictionaries(
+            {
+                "day": st.integers(-2, 3).map(lambda d: (today + timedelta(days=d)).isoformat()),
+                "goods_group": st.sampled_from(
+                    ["fruit", "vegetables", "electronics", "general", "durian", ""]
+                ),
+                "trucks": st.integers(0, 100_000),
+                "note": st.sampled_from(["", "Phía Trung Quốc báo"]),
+            }
+        )
+    return None
+
+
 def _real_body(label: str) -> st.SearchStrategy[Any] | None:
     if label.endswith(
         ("/declarations", "/declarations/validate", "/declarations/{declaration_id}")
@@ -325,7 +404,7 @@ def _real_body(label: str) -> st.SearchStrategy[Any] | None:
         return _transshipment()
     if label.endswith("/checkins"):
         return _check_in()
-    return None
+    return _queue_body(label)
 
 
 def _valid_path_value(value: Any) -> bool:

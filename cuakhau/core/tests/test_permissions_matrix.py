@@ -17,15 +17,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from cuakhau.api import api
 from cuakhau.conftest import fruit_export
-from cuakhau.core.tests.world import World, world_in_transaction
+from cuakhau.core.tests.world import World, bookable_hour, world_in_transaction
+from cuakhau.gates import capacity as plan
 
 PREFIX = "/api/v1"
 
@@ -152,6 +155,36 @@ def _own_agency(world: World, role: str) -> str:
     return f"/trips/{world.trips['at_gate']}/checks/{AGENCY_OF.get(role, 'customs')}/decision"
 
 
+def _slot(world: World, role: str) -> dict[str, Any]:
+    # Computed at call time: which hours can be booked depends on the clock.
+    return {"start": bookable_hour().isoformat()}
+
+
+def _hour(world: World, role: str) -> dict[str, Any]:
+    start = plan.hour_floor(timezone.now().astimezone(plan.VIETNAM)) + timedelta(hours=2)
+    return {"hour_start": start.isoformat(), "calls": 12, "reason": "Tăng ca cuối tuần"}
+
+
+def _quota(world: World, role: str) -> dict[str, Any]:
+    today = timezone.now().astimezone(plan.VIETNAM).date()
+    return {"day": today.isoformat(), "goods_group": "fruit", "trucks": 300, "note": "Phía TQ báo"}
+
+
+# The queue controls of a passage: only its gate's operators (administrators are not operators).
+OPERATOR_ONLY = expect(403, gate_operator=200)
+HN = "/queue/passages/HN-1119/export"
+CM = "/queue/passages/CM-MAIN/export"  # Chi Ma: not one of the operator's gates
+PLAN = {
+    "lanes_open": 3,
+    "minutes_per_vehicle": "5",
+    "control_area_room": 30,
+    "slot_share_percent": 40,
+    "booking_days_ahead": 3,
+    "reason": "Mở thêm làn",
+}
+CALL_ARRIVED = _step("gate_operator", "POST", "/trips/{arrived}/call")
+
+
 MATRIX: list[Cell] = [
     # --- Public ---------------------------------------------------------------------------
     Cell("GET /health", "/health", public()),
@@ -182,6 +215,46 @@ MATRIX: list[Cell] = [
         "POST /tokens/{token_id}/revoke",
         "/tokens/{token_id}/revoke",
         expect(403, exporter=200, rival=404, token=401),
+    ),
+    # --- Webhooks: the enterprise's own endpoints; notifications: operators ----------------
+    Cell("GET /webhooks", "/webhooks", expect(200, **(ENTERPRISE_ONLY | {"rival": 200}))),
+    Cell(
+        "POST /webhooks",
+        "/webhooks",
+        expect(201, **(ENTERPRISE_ONLY | {"rival": 201})),
+        body={"url": "https://erp.example.vn/cuakhau/webhook"},
+    ),
+    Cell("DELETE /webhooks/{webhook_id}", "/webhooks/{webhook_id}", expect(204, **ENTERPRISE_ONLY)),
+    Cell(
+        "DELETE /webhooks/{webhook_id}",
+        "/webhooks/{rival_webhook_id}",
+        expect(404, **dict.fromkeys(OFFICERS, 403), administrator=403, rival=204),
+        name="rival's webhook delete",
+    ),
+    Cell(
+        "POST /webhooks/{webhook_id}/enable",
+        "/webhooks/{webhook_id}/enable",
+        expect(200, **ENTERPRISE_ONLY),
+    ),
+    Cell(
+        "POST /webhooks/{webhook_id}/disable",
+        "/webhooks/{webhook_id}/disable",
+        expect(200, **ENTERPRISE_ONLY),
+    ),
+    Cell(
+        "POST /webhooks/{webhook_id}/test",
+        "/webhooks/{webhook_id}/test",
+        expect(200, **ENTERPRISE_ONLY),
+    ),
+    Cell(
+        "GET /notifications/failed",
+        "/notifications/failed",
+        expect(403, gate_operator=200, administrator=200),
+    ),
+    Cell(
+        "POST /notifications/{message_id}/retry",
+        "/notifications/{message_id}/retry",
+        expect(403, gate_operator=200, administrator=200),
     ),
     # --- Declarations ---------------------------------------------------------------------
     Cell("GET /declarations", "/declarations", expect(200)),
@@ -338,6 +411,104 @@ MATRIX: list[Cell] = [
         expect(403, gate_operator=201, customs_officer=201, chi_ma_customs=404),
         body=_transshipment,
     ),
+    # --- The yard queue: the enterprise's trips, the operators' passages, the public board ----
+    Cell("GET /public/passages", "/public/passages", public()),
+    Cell("GET /public/passages/{passage}/calls", "/public/passages/HN-1119/calls", public()),
+    Cell(
+        "GET /public/passages/{passage}/calls",
+        "/public/passages/NOPE/calls",
+        public(404),
+        name="calls of an unknown passage",
+    ),
+    Cell("GET /public/yards/{yard}/board", "/public/yards/XC/board", public()),
+    Cell(
+        "GET /public/yards/{yard}/board",
+        "/public/yards/NOPE/board",
+        public(404),
+        name="board of an unknown yard",
+    ),
+    Cell("GET /trips/{code}/queue", "/trips/{arrived}/queue", SEES_EXPORT),
+    Cell(
+        "GET /trips/{code}/queue",
+        "/trips/{declared}/queue",
+        expect(404),
+        name="queue place of a trip on its way",
+    ),
+    # Any signed-in caller may see the free hours (no personal data).
+    Cell("GET /queue/passages/{passage}/{direction}/slots", HN + "/slots", expect(200)),
+    Cell(
+        "POST /trips/{code}/slot",
+        "/trips/{declared}/slot",
+        expect(403, exporter=201, token=201, rival=404),
+        body=_slot,
+    ),
+    Cell(
+        "POST /trips/{code}/slot",
+        "/trips/{rival}/slot",
+        expect(403, exporter=404, token=404, rival=201),
+        body=_slot,
+        name="rival's trip slot",
+    ),
+    Cell(
+        "POST /trips/{code}/slot/cancel",
+        "/trips/{booked}/slot/cancel",
+        expect(403, exporter=200, token=200, rival=404),
+        body={"reason": "Đổi lịch xe"},
+    ),
+    # A called truck's time: its enterprise or the gate's operator, once.
+    Cell(
+        "POST /trips/{code}/extend",
+        "/trips/{arrived}/extend",
+        expect(403, exporter=200, token=200, rival=404, gate_operator=200),
+        setup=CALL_ARRIVED,
+    ),
+    Cell(
+        "POST /trips/{code}/prioritise",
+        "/trips/{arrived}/prioritise",
+        OPERATOR_ONLY,
+        body={"reason": "Hàng tươi sắp hỏng"},
+    ),
+    Cell("GET /queue/passages/{passage}/{direction}", HN, OPERATOR_ONLY),
+    Cell(
+        "GET /queue/passages/{passage}/{direction}",
+        CM,
+        expect(403),
+        name="Chi Ma passage queue",
+    ),
+    # Dispatch answers 200 whether the passage is open or not (closed, it calls nobody).
+    Cell("POST /queue/passages/{passage}/{direction}/dispatch", HN + "/dispatch", OPERATOR_ONLY),
+    Cell(
+        "POST /queue/passages/{passage}/{direction}/dispatch",
+        CM + "/dispatch",
+        expect(403),
+        name="Chi Ma dispatch",
+    ),
+    Cell(
+        "POST /queue/passages/{passage}/{direction}/pause",
+        HN + "/pause",
+        OPERATOR_ONLY,
+        body={"paused": True, "reason": "Sự cố thiết bị soi chiếu"},
+    ),
+    Cell(
+        "POST /queue/passages/{passage}/{direction}/pause",
+        CM + "/pause",
+        expect(403),
+        body={"paused": True, "reason": "Sự cố thiết bị soi chiếu"},
+        name="Chi Ma pause",
+    ),
+    Cell("PUT /queue/passages/{passage}/{direction}/plan", HN + "/plan", OPERATOR_ONLY, body=PLAN),
+    Cell(
+        "PUT /queue/passages/{passage}/{direction}/hours",
+        HN + "/hours",
+        OPERATOR_ONLY,
+        body=_hour,
+    ),
+    Cell(
+        "PUT /queue/passages/{passage}/{direction}/quotas",
+        HN + "/quotas",
+        OPERATOR_ONLY,
+        body=_quota,
+    ),
     # --- Agency checks ----------------------------------------------------------------------
     Cell("GET /checks/pending", "/checks/pending", expect(200)),
     # Customs' check on the durian truck in the control area: only customs at Hữu Nghị.
@@ -424,9 +595,9 @@ def test_permission(cell: Cell, role: str, world: World, db: Any) -> None:
 
 # --- Lists: scoped to the caller, never a row more ---------------------------------------------
 
-_ALL = {"draft", "export", "at_gate", "import", "rival", "chi_ma"}
-_OWN = {"draft", "export", "at_gate", "import", "chi_ma"}
-_AT_HN_TT = {"export", "at_gate", "import", "rival"}
+_ALL = {"draft", "export", "at_gate", "import", "rival", "chi_ma", "queued"}
+_OWN = {"draft", "export", "at_gate", "import", "chi_ma", "queued"}
+_AT_HN_TT = {"export", "at_gate", "import", "rival", "queued"}
 # Declarations (by world name) whose rows each role finds in /declarations and /trips.
 VISIBLE = {
     "exporter": _OWN,
@@ -435,7 +606,7 @@ VISIBLE = {
     "gate_operator": _AT_HN_TT,
     "customs_officer": _AT_HN_TT,
     "border_guard": _AT_HN_TT,
-    "plant_officer": {"export", "at_gate", "rival"},  # durian needs plant quarantine
+    "plant_officer": {"export", "at_gate", "rival", "queued"},  # durian needs plant quarantine
     "animal_officer": set(),
     "leader": set(),
     "administrator": _ALL,

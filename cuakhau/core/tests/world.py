@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,11 +20,16 @@ from django.db import close_old_connections, transaction
 from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from cuakhau.accounts.models import ApiToken, User
 from cuakhau.accounts.roles import Role
 from cuakhau.conftest import electronics_import, fruit_export, make_enterprise, make_user
 from cuakhau.declarations.links import trip_qr_payload
+from cuakhau.gates import capacity as plan
+from cuakhau.gates.models import CapacityPlan
+from cuakhau.notifications.models import Channel, OutboxMessage
+from cuakhau.notifications.models import Status as DeliveryStatus
 
 # Persona name → (username, role, gates). Same people as the conftest personas.
 PERSONAS: dict[str, tuple[str, Role, tuple[str, ...]]] = {
@@ -45,6 +51,9 @@ class World:
     token_id: int = 0  # an active token of the exporter
     revoked_token_id: int = 0
     rival_token_id: int = 0
+    webhook_id: int = 0  # the exporter's webhook endpoint (its receiver refuses connections)
+    rival_webhook_id: int = 0
+    message_id: int = 0  # an SMS delivery that failed for good, for the operators
     # Declarations by name → the API's JSON for it (as created).
     declarations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Trip codes by name.
@@ -52,6 +61,7 @@ class World:
     correction_id: int = 0
     goods_line_id: int = 0  # a goods line of the cleared import (for transshipments)
     qr: str = ""  # the signed QR payload of the declared (not yet arrived) export trip
+    slot_code: str = ""  # the live slot booking of the "booked" trip
     # Declaration name → its latest stored document (with trip codes), as versions shows it.
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Persona → (cookies, headers) of a signed-in browser session, for raw WSGI calls.
@@ -77,6 +87,9 @@ class World:
             "correction_id": self.correction_id,
             "token_id": self.token_id,
             "rival_token_id": self.rival_token_id,
+            "webhook_id": self.webhook_id,
+            "rival_webhook_id": self.rival_webhook_id,
+            "message_id": self.message_id,
         }
 
     def client_as(self, who: str) -> Client:
@@ -137,6 +150,25 @@ def build_world() -> World:
     world.revoked_token_id = exporter.ok("POST", "/tokens", {"name": "old"})["id"]
     exporter.ok("POST", f"/tokens/{world.revoked_token_id}/revoke")
     world.rival_token_id = rival_api.ok("POST", "/tokens", {"name": "rival ERP"})["id"]
+    # Webhooks: the exporter's points at a closed local port (a test event fails at once).
+    with override_settings(CUAKHAU_WEBHOOK_ALLOW_LOCAL_HTTP=True):
+        hook = exporter.ok("POST", "/webhooks", {"url": "http://127.0.0.1:9/hook"})
+    world.webhook_id = hook["id"]
+    world.rival_webhook_id = rival_api.ok(
+        "POST", "/webhooks", {"url": "https://erp.dongdang.example/cuakhau"}
+    )["id"]
+    world.message_id = OutboxMessage.objects.create(
+        channel=Channel.SMS,
+        event_id="trip-event-0",
+        kind="trip.called",
+        recipient="0912345678",
+        body="Xe 12C-123.45 vào cổng",
+        enterprise=fruit,
+        status=DeliveryStatus.FAILED,
+        attempts=8,
+        max_attempts=8,
+        last_error="gateway down",
+    ).pk
 
     operator = Api(u["gate_operator"])
     d = world.declarations
@@ -165,7 +197,8 @@ def build_world() -> World:
     )
     world.trips["at_gate"] = d["at_gate"]["trips"][0]["code"]
     operator.ok("POST", "/checkins", {"yard": "XC", "code": world.trips["at_gate"]})
-    operator.ok("POST", f"/trips/{world.trips['at_gate']}/call")
+    # Called out of turn (the first export waits ahead of it): the reason is published.
+    operator.ok("POST", f"/trips/{world.trips['at_gate']}/call", {"reason": "Hàng tươi sắp hỏng"})
     operator.ok("POST", f"/trips/{world.trips['at_gate']}/enter-control")
     # An import cleared by every agency, waiting for transshipment at Bảo Nguyên.
     d["import"] = exporter.ok("POST", "/declarations?submit=true", electronics_import())
@@ -194,6 +227,16 @@ def build_world() -> World:
         ),
     )
     world.trips["chi_ma"] = d["chi_ma"]["trips"][0]["code"]
+    # A third export through Hữu Nghị, still on its way, with a slot booked in a coming hour.
+    d["queued"] = exporter.ok(
+        "POST",
+        "/declarations?submit=true",
+        fruit_export(trips=[fruit_export()["trips"][0] | {"tractor_plate": "12C-111.22"}]),
+    )
+    world.trips["booked"] = code = d["queued"]["trips"][0]["code"]
+    world.slot_code = exporter.ok(
+        "POST", f"/trips/{code}/slot", {"start": bookable_hour().isoformat()}
+    )["code"]
     for name, declaration in d.items():
         if declaration["status"] == "submitted":
             owner = rival_api if name == "rival" else exporter
@@ -201,6 +244,21 @@ def build_world() -> World:
             world.documents[name] = versions[-1]["document"]
     world.sessions = {name: session_credentials(user) for name, user in u.items()}
     return world
+
+
+def bookable_hour(passage: str = "HN-1119", direction: str = "export") -> datetime:
+    """The start of a slot that can be booked now at the passage: an hour with free places, in
+    Vietnam's time. The gates keep working hours, so which hour depends on the clock; it is at
+    least two hours ahead, so that the hour cannot turn while the request is on its way."""
+    from cuakhau.queueing.services import slot_hours
+
+    capacity_plan = CapacityPlan.objects.select_related("passage").get(
+        passage__code=passage, direction=direction
+    )
+    for hour, capacity, used in slot_hours(capacity_plan, timezone.now())[1:]:
+        if used < capacity:
+            return hour.start.astimezone(plan.VIETNAM)
+    raise AssertionError(f"no bookable hour at {passage} {direction}")
 
 
 def world_in_transaction(django_db_blocker: Any) -> Iterator[World]:
