@@ -296,9 +296,14 @@ def declaration_cancel(*, actor: Actor, declaration_id: int, reason: str) -> Dec
         if declaration.status == Declaration.Status.CANCELLED:
             raise Conflict("cancelled", M["cancelled"])
         trips = list(declaration.trips.select_for_update().order_by("pk"))
+        booked: list[Trip] = []
         for trip in trips:
             trip_transition(trip, Action.CANCEL, actor, now=now, reason=reason)
-            queueing.cancel_bookings_of(trip, now, reason)
+            if queueing.cancel_bookings_of(trip, now, reason):
+                booked.append(trip)
+        if booked:
+            # One cancellation, however many of its trucks had booked slots.
+            queueing.booking_cancellation_record(booked[0], now, actor)
         Declaration.objects.filter(pk=declaration.pk).update(
             status=Declaration.Status.CANCELLED, updated_at=now
         )
@@ -314,7 +319,8 @@ def trip_cancel(*, actor: Actor, trip_code: str, reason: str) -> Trip:
         trip = lock_trip(user, trip_code)
         now = timezone.now()
         trip_transition(trip, Action.CANCEL, actor, now=now, reason=reason)
-        queueing.cancel_bookings_of(trip, now, reason)
+        if queueing.cancel_bookings_of(trip, now, reason):
+            queueing.booking_cancellation_record(trip, now, actor)
     return trip
 
 

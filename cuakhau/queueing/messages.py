@@ -11,8 +11,9 @@ from cuakhau.gates.capacity import both_local_times
 from cuakhau.notifications.services import Notice
 
 if TYPE_CHECKING:
+    from cuakhau.accounts.models import Enterprise
     from cuakhau.declarations.models import Trip
-    from cuakhau.queueing.models import QueueEntry
+    from cuakhau.queueing.models import BookingBlock, QueueEntry
 
 REASON_REQUIRED = Text("Phải ghi rõ lý do.", "A reason is required.", "必须填写原因。")
 CONCURRENT = Text(
@@ -179,4 +180,34 @@ def no_show_notice(trip: Trip, entry: QueueEntry) -> Notice:
         enterprise_id=trip.declaration.enterprise_id,
         sms_to=trip.driver_phone,
         sms_text=text.zh if trip.driver_nationality == "CN" else text.vi,
+    )
+
+
+def block_notice(block: BookingBlock, enterprise: Enterprise, why: Text) -> Notice:
+    """The enterprise is told by e-mail (and its webhooks) that it may not book for a while."""
+    until = both_local_times(block.ends_at)
+    subject = Text("Tạm khóa đặt khung giờ", "Slot booking suspended", "预约已暂停")
+    body = Text(
+        f"Doanh nghiệp {enterprise.name} không thể đặt khung giờ mới đến {until[0]} (giờ Việt "
+        f"Nam). Lý do: {why.vi} Khung giờ đã đặt vẫn giữ nguyên; xe vẫn có thể vào hàng chờ "
+        "thường khi đến bãi.",
+        f"{enterprise.name_en or enterprise.name} may not book new slots until {until[0]} "
+        f"(Vietnam time). Reason: {why.en} Slots already booked stand; trucks can still join "
+        "the living queue at the yard.",
+        f"{enterprise.name_zh or enterprise.name} 在 {until[1]}（北京时间）之前不能预约新时段。"
+        f"原因：{why.zh} 已预约的时段保持有效；车辆到达堆场后仍可正常排队。",
+    )
+    return Notice(
+        kind="enterprise.booking_blocked",
+        event_id=f"booking-block:{block.pk}",
+        payload={
+            "enterprise": enterprise.tax_code,
+            "starts_at": block.starts_at.isoformat(),
+            "ends_at": block.ends_at.isoformat(),
+            "reason": {"vi": why.vi, "en": why.en, "zh": why.zh},
+        },
+        enterprise_id=enterprise.pk,
+        email_to=enterprise.email,
+        email_subject=f"Cửa khẩu số — {subject.vi} / {subject.en} / {subject.zh}",
+        email_body="\n\n".join([body.vi, body.en, body.zh]),
     )

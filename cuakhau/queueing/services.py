@@ -210,30 +210,37 @@ def slot_cancel(*, actor: Actor, trip_code: str, reason: str) -> SlotBooking:
         )
         if booking is None:
             raise NotFound("booking_not_found", M.BOOKING_NONE.format(code=trip.code))
-        SlotHour.objects.filter(pk=booking.slot_hour_id, booked__gt=0).update(
-            booked=F("booked") - 1
-        )
-        booking.status = SlotBooking.Status.CANCELLED
-        booking.closed_at = now
-        booking.close_reason = reason[:500]
-        booking.save(update_fields=["status", "closed_at", "close_reason"])
+        _release_booking(booking, now, reason)
         _trip_note(trip, "slot_cancel", actor, now, reason=booking.close_reason)
         _record_outcome(trip.declaration.enterprise_id, trip, Outcome.BOOKING_CANCELLED, now, actor)
     return booking
 
 
-def cancel_bookings_of(trip: Trip, now: datetime, reason: str) -> None:
-    """A cancelled trip frees its slot (no penalty: the trip itself is cancelled)."""
+def cancel_bookings_of(trip: Trip, now: datetime, reason: str) -> int:
+    """A cancelled trip frees its slot; returns how many bookings it gave back (the caller
+    counts the cancellation once per action, see ``booking_cancellation_record``)."""
+    released = 0
     for booking in SlotBooking.objects.select_for_update().filter(
         trip_id=trip.pk, status=SlotBooking.Status.BOOKED
     ):
-        SlotHour.objects.filter(pk=booking.slot_hour_id, booked__gt=0).update(
-            booked=F("booked") - 1
-        )
-        booking.status = SlotBooking.Status.CANCELLED
-        booking.closed_at = now
-        booking.close_reason = reason[:500]
-        booking.save(update_fields=["status", "closed_at", "close_reason"])
+        _release_booking(booking, now, reason)
+        released += 1
+    return released
+
+
+def booking_cancellation_record(trip: Trip, now: datetime, actor: Actor) -> None:
+    """Count a cancellation that gave back booked slots, like cancelling a slot itself:
+    otherwise cancelling trips would dodge the booking rules. A declaration cancelled with
+    several booked trucks counts once."""
+    _record_outcome(trip.declaration.enterprise_id, trip, Outcome.BOOKING_CANCELLED, now, actor)
+
+
+def _release_booking(booking: SlotBooking, now: datetime, reason: str) -> None:
+    SlotHour.objects.filter(pk=booking.slot_hour_id, booked__gt=0).update(booked=F("booked") - 1)
+    booking.status = SlotBooking.Status.CANCELLED
+    booking.closed_at = now
+    booking.close_reason = reason[:500]
+    booking.save(update_fields=["status", "closed_at", "close_reason"])
 
 
 def _validate_slot_start(capacity_plan: CapacityPlan, start: datetime, now: datetime) -> None:
@@ -706,12 +713,15 @@ def _record_outcome(
     ).exists():
         return
     why = M.BLOCK_NO_SHOWS if outcome is Outcome.NO_SHOW else M.BLOCK_CANCELLATIONS
-    BookingBlock.objects.create(
+    block = BookingBlock.objects.create(
         enterprise_id=enterprise_id, starts_at=now, ends_at=ends_at, reason=why.vi
     )
     _trip_note(
         trip, "booking_block", actor, now, reason=why.vi, data={"until": ends_at.isoformat()}
     )
+    from cuakhau.notifications.services import notices_enqueue
+
+    notices_enqueue([M.block_notice(block, trip.declaration.enterprise, why)], now=now)
 
 
 # --- Pausing and capacity --------------------------------------------------------------------

@@ -20,6 +20,7 @@ from cuakhau.declarations import services as declaration_services
 from cuakhau.declarations.documents import DeclarationDoc
 from cuakhau.declarations.models import Declaration, Trip
 from cuakhau.gates.models import CapacityPlan
+from cuakhau.notifications.models import OutboxMessage
 from cuakhau.queueing import services
 from cuakhau.queueing.models import BookingBlock, QueueEntry, SlotBooking, SlotHour
 from cuakhau.queueing.policy import Hold
@@ -177,12 +178,33 @@ def test_two_cancellations_in_thirty_days_block_new_bookings(declare, exporter):
         book(exporter, codes[2], next_hour())
 
 
-def test_cancelling_the_trip_frees_its_slot_without_a_penalty(declare, exporter):
-    code = declare(1)[0]
-    book(exporter, code, next_hour())
-    declaration_services.trip_cancel(actor=Actor.of(exporter), trip_code=code, reason="Hủy chuyến")
+def test_cancelling_a_booked_trip_counts_like_cancelling_its_slot(declare, exporter):
+    exporter.enterprise.email = "xuatkhau@nongsan.example.vn"
+    exporter.enterprise.save()
+    first, second = declare(1)[0], declare(1)[0]
+    book(exporter, first, next_hour())
+    declaration_services.trip_cancel(actor=Actor.of(exporter), trip_code=first, reason="Hủy chuyến")
     assert SlotHour.objects.get(start=next_hour()).booked == 0
-    assert SlotBooking.objects.get(trip__code=code).status == "cancelled"
+    assert SlotBooking.objects.get(trip__code=first).status == "cancelled"
+    assert not BookingBlock.objects.exists()
+    # The second cancellation within 30 days blocks bookings, and the enterprise is told.
+    book(exporter, second, next_hour())
+    services.slot_cancel(actor=Actor.of(exporter), trip_code=second, reason="Đổi lịch")
+    assert BookingBlock.objects.filter(enterprise=exporter.enterprise).exists()
+    notice = OutboxMessage.objects.get(kind="enterprise.booking_blocked", channel="email")
+    assert notice.recipient == exporter.enterprise.email
+    assert "预约已暂停" in notice.subject
+
+
+def test_a_declaration_cancelled_with_several_booked_trucks_counts_once(declare, exporter):
+    codes = declare(2)
+    for code in codes:
+        book(exporter, code, next_hour())
+    declaration = Declaration.objects.get(trips__code=codes[0])
+    declaration_services.declaration_cancel(
+        actor=Actor.of(exporter), declaration_id=declaration.pk, reason="Khách hủy đơn"
+    )
+    assert SlotHour.objects.get(start=next_hour()).booked == 0
     assert not BookingBlock.objects.exists()
 
 
