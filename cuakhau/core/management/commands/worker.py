@@ -7,6 +7,7 @@ passage's plan row and outbox messages are claimed one worker at a time.
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 from typing import Any
@@ -16,8 +17,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from cuakhau.core.errors import DomainError
 from cuakhau.notifications.services import outbox_deliver_due
 from cuakhau.queueing.services import dispatch_all
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -51,7 +55,6 @@ class Command(BaseCommand):
         next_dispatch = 0.0
         try:
             while not stopping:
-                close_old_connections()
                 try:
                     if time.monotonic() >= next_dispatch:
                         self._dispatch()
@@ -60,8 +63,16 @@ class Command(BaseCommand):
                 except DatabaseError as error:
                     # The database went away for a moment: say so and try again next round.
                     self.stderr.write(f"{timezone.localtime():%H:%M:%S} database error: {error}")
+                except DomainError as error:
+                    # A cycle lost a race with an operator (it rolled back whole): next round.
+                    self.stderr.write(f"{timezone.localtime():%H:%M:%S} {error.code}: {error}")
+                except Exception:
+                    # Keep the worker alive; the traceback goes to the log for the operators.
+                    logger.exception("worker round failed")
                 if options["once"]:
                     return
+                # Between rounds, as Django does between requests: drop a broken connection.
+                close_old_connections()
                 time.sleep(options["delivery_interval"])
         except KeyboardInterrupt:
             pass
