@@ -18,14 +18,15 @@ from cuakhau.accounts.permissions import require_gate, require_role
 from cuakhau.accounts.roles import CALL_ROLES
 from cuakhau.core.api import InputSchema, actor_of, responses
 from cuakhau.core.errors import NotFound
-from cuakhau.core.schemas import IsoDate, IsoDateTime, LongStr, ShortStr
+from cuakhau.core.schemas import DbId, IsoDate, IsoDateTime, LongStr, NameStr, ShortStr
 from cuakhau.core.text import Text
 from cuakhau.declarations.schemas import ReasonIn
 from cuakhau.declarations.selectors import trip_for
 from cuakhau.gates import capacity as plan
-from cuakhau.gates.models import CapacityPlan, Yard
+from cuakhau.gates.models import CalendarEntry, CapacityPlan, Passage, Yard
 from cuakhau.queueing import selectors, services
 from cuakhau.queueing.capacity import base_calls, capacity_now
+from cuakhau.queueing.messages import PASSAGE_NONE
 from cuakhau.queueing.models import SlotBooking
 
 router = Router(tags=["queue"], auth=AUTH)
@@ -120,6 +121,53 @@ class QuotaIn(InputSchema):
     goods_group: ShortStr
     trucks: int = Field(ge=0, le=100_000)
     note: LongStr = ""
+
+
+class CalendarEntryIn(InputSchema):
+    kind: Literal["closure", "extended"] = Field(
+        description="closure: the passage is closed; extended: open beyond its working hours."
+    )
+    cause: Literal["holiday", "partner_closed", "event", "peak_season", "other"]
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime = Field(description="After the start, at most 90 days later.")
+    name_vi: NameStr = Field(description="What it is, in Vietnamese (required).")
+    name_en: NameStr = ""
+    name_zh: NameStr = ""
+    whole_gate: bool = Field(default=False, description="For every passage of the gate.")
+
+
+class CalendarEntryOut(Schema):
+    id: int
+    gate: str
+    passage: str | None = Field(description="None: the whole gate.")
+    kind: str
+    cause: str
+    names: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime
+    starts_vietnam: str = Field(description="HH:MM dd/mm, Vietnam time (UTC+7).")
+    starts_china: str = Field(description="HH:MM dd/mm, China time (UTC+8).")
+    ends_vietnam: str
+    ends_china: str
+
+
+class WorkingHoursOut(Schema):
+    weekday: int = Field(description="Monday = 0.")
+    opens: str = Field(description="HH:MM, Vietnam time.")
+    closes: str = Field(description="HH:MM, Vietnam time; 00:00 is midnight at the day's end.")
+    vietnam: str = Field(description='"07:00–19:00", Vietnam time (UTC+7).')
+    china: str = Field(description='"08:00–20:00", China time (UTC+8).')
+
+
+class PassageCalendarOut(Schema):
+    passage: str
+    names: dict[str, str]
+    gate: str
+    start: datetime
+    end: datetime
+    around_the_clock: bool = Field(description="No working hours: open day and night.")
+    working_hours: list[WorkingHoursOut]
+    entries: list[CalendarEntryOut]
 
 
 class PassageCapacityOut(Schema):
@@ -400,6 +448,39 @@ def quota_set(
     return passage_out(capacity_plan, capacity_now(capacity_plan, timezone.now()))
 
 
+@router.post(
+    "/queue/passages/{passage}/{direction}/calendar",
+    response=responses({201: CalendarEntryOut}, 409),
+)
+def calendar_entry_create(
+    request: HttpRequest, passage: ShortStr, direction: Direction, payload: CalendarEntryIn
+) -> Any:
+    """Close the passage for a while (a holiday, the partner side closed, an event) or open it
+    beyond its working hours; ``whole_gate`` for every passage of its gate. Public at once."""
+    entry = services.calendar_entry_create(
+        actor=actor_of(request),
+        passage_code=passage,
+        direction=direction,
+        kind=payload.kind,
+        cause=payload.cause,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        names=Text(payload.name_vi, payload.name_en, payload.name_zh),
+        whole_gate=payload.whole_gate,
+    )
+    return Status(201, calendar_entry_out(entry))
+
+
+@router.post("/queue/calendar/{entry_id}/delete", response=responses({204: None}, 409))
+def calendar_entry_delete(request: HttpRequest, entry_id: DbId, payload: ReasonIn) -> Any:
+    """Take a closure or extended hours off the calendar, with the reason (kept in the
+    passage's record of changes). An entry that has ended stays on record (409)."""
+    services.calendar_entry_delete(
+        actor=actor_of(request), entry_id=entry_id, reason=payload.reason
+    )
+    return Status(204, None)
+
+
 # --- Public: capacity, the board, the record of calls ---------------------------------------
 
 
@@ -448,6 +529,40 @@ def call_record(
     ]
 
 
+@public_router.get(
+    "/public/passages/{passage}/calendar",
+    response=responses({200: PassageCalendarOut}, public=True),
+)
+def passage_calendar(request: HttpRequest, passage: ShortStr) -> Any:
+    """The passage's working hours per weekday and its closures and extended hours in the next
+    14 days, on both sides' clocks (Vietnam UTC+7, China UTC+8), named in three languages."""
+    found = (
+        Passage.objects.select_related("gate").filter(code=passage.upper(), is_active=True).first()
+    )
+    if found is None:
+        raise NotFound("passage_not_found", PASSAGE_NONE.format(code=passage))
+    calendar = selectors.calendar_ahead(found.gate_id, found.pk)
+    return {
+        "passage": found.code,
+        "names": found.names.as_dict(),
+        "gate": found.gate.code,
+        "start": calendar.start,
+        "end": calendar.end,
+        "around_the_clock": calendar.around_the_clock,
+        "working_hours": [
+            {
+                "weekday": row.weekday,
+                "opens": row.opens.strftime("%H:%M"),
+                "closes": row.closes.strftime("%H:%M"),
+                "vietnam": row.vietnam,
+                "china": row.china,
+            }
+            for row in calendar.hours
+        ],
+        "entries": [calendar_entry_out(line.entry) for line in calendar.entries],
+    }
+
+
 @public_router.get("/public/yards/{yard}/board", response=responses({200: BoardOut}, public=True))
 def board(request: HttpRequest, yard: ShortStr) -> Any:
     """What the yard's screen shows: called trucks with their lane, the next ones, lanes open."""
@@ -481,6 +596,25 @@ def slot_out(booking: SlotBooking) -> dict[str, Any]:
         "status": booking.status,
         "tractor_plate": booking.tractor_plate,
         "trailer_plate": booking.trailer_plate,
+    }
+
+
+def calendar_entry_out(entry: CalendarEntry) -> dict[str, Any]:
+    starts_vietnam, starts_china = plan.both_local_times(entry.starts_at)
+    ends_vietnam, ends_china = plan.both_local_times(entry.ends_at)
+    return {
+        "id": entry.pk,
+        "gate": entry.gate.code,
+        "passage": entry.passage.code if entry.passage else None,
+        "kind": entry.kind,
+        "cause": entry.cause,
+        "names": entry.names.as_dict(),
+        "starts_at": entry.starts_at,
+        "ends_at": entry.ends_at,
+        "starts_vietnam": starts_vietnam,
+        "starts_china": starts_china,
+        "ends_vietnam": ends_vietnam,
+        "ends_china": ends_china,
     }
 
 

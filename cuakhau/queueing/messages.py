@@ -129,6 +129,51 @@ EXPIRED_REASON = Text(
     "Did not arrive in time after the call.",
     "叫号后未按时到达。",
 )
+CALENDAR_KIND = Text(
+    "Loại mục lịch phải là «closure» (đóng cửa) hoặc «extended» (kéo dài giờ làm việc).",
+    "The kind is «closure» or «extended» (extended hours).",
+    "类型须为「closure」（关闭）或「extended」（延长工作时间）。",
+)
+CALENDAR_CAUSE = Text(
+    "Không có lý do «{value}» (holiday, partner_closed, event, peak_season, other).",
+    "There is no cause «{value}» (holiday, partner_closed, event, peak_season, other).",
+    "不存在原因「{value}」（holiday、partner_closed、event、peak_season、other）。",
+)
+CALENDAR_NAME = Text(
+    "Phải ghi tên bằng tiếng Việt (ví dụ «Tết Nguyên Đán»).",
+    "A Vietnamese name is required (for example «Tết Nguyên Đán»).",
+    "必须填写越南语名称（例如「Tết Nguyên Đán」）。",
+)
+CALENDAR_ENDS_FIRST = Text(
+    "Thời điểm kết thúc phải sau thời điểm bắt đầu.",
+    "The end must come after the start.",
+    "结束时间必须晚于开始时间。",
+)
+CALENDAR_TOO_LONG = Text(
+    "Một mục lịch dài tối đa {days} ngày.",
+    "A calendar entry lasts at most {days} days.",
+    "日历条目最长 {days} 天。",
+)
+CALENDAR_PAST = Text(
+    "Thời điểm kết thúc đã qua.",
+    "The end is in the past.",
+    "结束时间已过。",
+)
+CALENDAR_TOO_FAR = Text(
+    "Chỉ ghi lịch trước tối đa {days} ngày.",
+    "Calendar entries start at most {days} days ahead.",
+    "日历条目最多只能提前 {days} 天。",
+)
+CALENDAR_NONE = Text(
+    "Không có mục lịch số {id}.",
+    "There is no calendar entry {id}.",
+    "不存在编号为 {id} 的日历条目。",
+)
+CALENDAR_ENDED = Text(
+    "Mục lịch này đã kết thúc và được giữ lại làm hồ sơ.",
+    "This calendar entry has ended and is kept on record.",
+    "该日历条目已结束，作为记录保留。",
+)
 
 
 def call_notice(trip: Trip, entry: QueueEntry, expires: datetime) -> Notice:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
 from cuakhau.declarations.lifecycle import TripState
 from cuakhau.gates import capacity as plan
-from cuakhau.gates.models import CapacityPlan, Passage, Yard
+from cuakhau.gates.models import CalendarEntry, CapacityPlan, Passage, WorkingHours, Yard
 from cuakhau.queueing.capacity import (
     CapacityNow,
     base_calls,
@@ -375,3 +376,174 @@ def call_record(
             at__lt=start + timedelta(days=1),
         ).order_by("at", "pk")[:limit]
     )
+
+
+# --- Working hours, closures and extended hours ----------------------------------------------
+
+# What the public pages and API show of the calendar ahead.
+CALENDAR_DAYS = 14
+# A Monday: weekly hours are turned into both sides' clocks on a real date (neither side keeps
+# daylight saving time, so any week gives the same answer).
+_A_MONDAY = date(2026, 1, 5)
+
+
+@dataclass(frozen=True, slots=True)
+class WeekdayHours:
+    weekday: int  # Monday = 0
+    opens: time  # Vietnam's time
+    closes: time  # 00:00 = midnight at the day's end
+    vietnam: str  # "07:00–19:00"
+    china: str  # "08:00–20:00"
+
+
+@dataclass(frozen=True, slots=True)
+class HoursSpan:
+    """Weekdays in a row with the same hours: "Monday–Sunday, 07:00–19:00"."""
+
+    first: int
+    last: int
+    vietnam: str
+    china: str
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarLine:
+    entry: CalendarEntry
+    whole_gate: bool
+    starts_vietnam: str  # "HH:MM dd/mm"
+    starts_china: str
+    ends_vietnam: str
+    ends_china: str
+    ongoing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GateCalendar:
+    gate_id: int
+    passage_id: int | None
+    start: datetime
+    end: datetime
+    hours: list[WeekdayHours]  # empty: open around the clock
+    entries: list[CalendarLine]
+
+    @property
+    def around_the_clock(self) -> bool:
+        return not self.hours
+
+    @property
+    def spans(self) -> list[HoursSpan]:
+        """The week's hours grouped by runs of weekdays with the same hours."""
+        by_day: dict[int, tuple[list[str], list[str]]] = {}
+        for row in self.hours:
+            vietnam, china = by_day.setdefault(row.weekday, ([], []))
+            vietnam.append(row.vietnam)
+            china.append(row.china)
+        spans: list[HoursSpan] = []
+        for weekday in sorted(by_day):
+            vietnam_text = ", ".join(by_day[weekday][0])
+            china_text = ", ".join(by_day[weekday][1])
+            last = spans[-1] if spans else None
+            if (
+                last is not None
+                and last.last == weekday - 1
+                and (last.vietnam, last.china) == (vietnam_text, china_text)
+            ):
+                spans[-1] = HoursSpan(last.first, weekday, vietnam_text, china_text)
+            else:
+                spans.append(HoursSpan(weekday, weekday, vietnam_text, china_text))
+        return spans
+
+    @property
+    def closures(self) -> list[CalendarLine]:
+        return [line for line in self.entries if line.entry.kind == CalendarEntry.Kind.CLOSURE]
+
+    @property
+    def extensions(self) -> list[CalendarLine]:
+        return [line for line in self.entries if line.entry.kind == CalendarEntry.Kind.EXTENDED]
+
+
+def _interval(weekday: int, opens: time, closes: time) -> WeekdayHours:
+    day = _A_MONDAY + timedelta(days=weekday)
+    begin = datetime.combine(day, opens, tzinfo=plan.VIETNAM)
+    finish = datetime.combine(day, closes, tzinfo=plan.VIETNAM)
+    if finish <= begin:  # 00:00 closes at midnight at the day's end
+        finish += timedelta(days=1)
+
+    def label(zone: ZoneInfo) -> str:
+        a, b = begin.astimezone(zone), finish.astimezone(zone)
+        end = "24:00" if b.time() == time(0) and b.date() > a.date() else b.strftime("%H:%M")
+        return f"{a:%H:%M}–{end}"
+
+    return WeekdayHours(weekday, opens, closes, label(plan.VIETNAM), label(plan.CHINA))
+
+
+def _line(entry: CalendarEntry, now: datetime) -> CalendarLine:
+    starts_vietnam, starts_china = plan.both_local_times(entry.starts_at)
+    ends_vietnam, ends_china = plan.both_local_times(entry.ends_at)
+    return CalendarLine(
+        entry=entry,
+        whole_gate=entry.passage_id is None,
+        starts_vietnam=starts_vietnam,
+        starts_china=starts_china,
+        ends_vietnam=ends_vietnam,
+        ends_china=ends_china,
+        ongoing=entry.starts_at <= now < entry.ends_at,
+    )
+
+
+def calendars_for(
+    keys: Sequence[tuple[int, int | None]],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+) -> dict[tuple[int, int | None], GateCalendar]:
+    """The calendars of several (gate, passage or ``None`` for the gate as a whole) at once, in
+    two queries: each with its weekly working hours and the closures and extended hours that
+    overlap ``start``–``end``, every time on both sides' clocks."""
+    now = now or timezone.now()
+    gate_ids = {gate_id for gate_id, _ in keys}
+    hours: dict[int, list[WeekdayHours]] = {gate_id: [] for gate_id in gate_ids}
+    for gate_id, weekday, opens, closes in (
+        WorkingHours.objects.filter(gate_id__in=gate_ids)
+        .order_by("gate_id", "weekday", "opens")
+        .values_list("gate_id", "weekday", "opens", "closes")
+    ):
+        hours[gate_id].append(_interval(weekday, opens, closes))
+    entries = list(
+        CalendarEntry.objects.filter(gate_id__in=gate_ids, starts_at__lt=end, ends_at__gt=start)
+        .select_related("gate", "passage")
+        .order_by("starts_at", "pk")
+    )
+    calendars = {}
+    for gate_id, passage_id in keys:
+        lines = [
+            _line(entry, now)
+            for entry in entries
+            if entry.gate_id == gate_id
+            and (passage_id is None or entry.passage_id in (None, passage_id))
+        ]
+        calendars[(gate_id, passage_id)] = GateCalendar(
+            gate_id, passage_id, start, end, hours[gate_id], lines
+        )
+    return calendars
+
+
+def calendar_for(
+    gate_id: int,
+    passage_id: int | None,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime | None = None,
+) -> GateCalendar:
+    """A passage's calendar (``passage_id=None``: the gate's, every passage's entries)."""
+    return calendars_for([(gate_id, passage_id)], start, end, now=now)[(gate_id, passage_id)]
+
+
+def calendar_ahead(
+    gate_id: int, passage_id: int | None, *, now: datetime | None = None
+) -> GateCalendar:
+    """The calendar from now to ``CALENDAR_DAYS`` ahead."""
+    now = now or timezone.now()
+    return calendar_for(gate_id, passage_id, now, now + timedelta(days=CALENDAR_DAYS), now=now)

@@ -27,11 +27,19 @@ from cuakhau.accounts.permissions import require_enterprise, require_gate, requi
 from cuakhau.accounts.roles import CALL_ROLES, Role
 from cuakhau.core.actors import Actor
 from cuakhau.core.errors import Conflict, FieldError, NotAllowed, NotFound, RateLimited, invalid
+from cuakhau.core.text import Text
 from cuakhau.declarations.lifecycle import EXPORT, Action, TripState, next_state
 from cuakhau.declarations.models import GoodsLine, Trip, TripEvent
 from cuakhau.declarations.selectors import trip_for
 from cuakhau.gates import capacity as plan
-from cuakhau.gates.models import CapacityOverride, CapacityPlan, PartnerQuota, Passage, Yard
+from cuakhau.gates.models import (
+    CalendarEntry,
+    CapacityOverride,
+    CapacityPlan,
+    PartnerQuota,
+    Passage,
+    Yard,
+)
 from cuakhau.queueing import messages as M
 from cuakhau.queueing.capacity import capacity_now, hour_plans, penalty_config, policy_config
 from cuakhau.queueing.models import (
@@ -857,6 +865,139 @@ def partner_quota_set(
             {"day": day.isoformat(), "goods_group": goods_group, "trucks": trucks},
         )
     return quota
+
+
+# Calendar entries: a closure or extended hours lasts at most this long, and is written at most
+# this far ahead (a year's holidays are known in advance; anything longer is a new plan).
+CALENDAR_MAX_DAYS = 90
+CALENDAR_AHEAD_DAYS = 400
+
+
+def calendar_entry_create(
+    *,
+    actor: Actor,
+    passage_code: str,
+    direction: str,
+    kind: str,
+    cause: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    names: Text,
+    whole_gate: bool = False,
+) -> CalendarEntry:
+    """Close the passage for a while, or open it beyond its working hours (with ``whole_gate``,
+    every passage of its gate). The names say why, in the three languages, and are public with
+    both sides' local times. Recorded on each passage it changes."""
+    now = timezone.now()
+    names = Text(names.vi.strip(), names.en.strip(), names.zh.strip())
+    starts_at = starts_at.astimezone(plan.VIETNAM)
+    ends_at = ends_at.astimezone(plan.VIETNAM)
+    _validate_calendar_entry(kind, cause, starts_at, ends_at, names, now)
+    user = _user(actor)
+    require_role(user, CALL_ROLES)
+    passage = _passage(passage_code)
+    require_gate(user, passage.gate_id)
+    with transaction.atomic(durable=True):
+        _plan_for(passage.pk, direction)  # the passage must have this direction
+        plans = _lock_calendar_plans(passage.gate_id, None if whole_gate else passage.pk)
+        entry = CalendarEntry.objects.create(
+            gate_id=passage.gate_id,
+            passage=None if whole_gate else passage,
+            kind=kind,
+            cause=cause,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            name_vi=names.vi[:200],
+            name_en=names.en[:200],
+            name_zh=names.zh[:200],
+            created_by=user,
+            created_at=now,
+        )
+        data = _calendar_data(entry)
+        for capacity_plan in plans:
+            _passage_event(capacity_plan, "calendar_add", actor, now, names.vi, data)
+    return entry
+
+
+def calendar_entry_delete(*, actor: Actor, entry_id: int, reason: str) -> dict[str, Any]:
+    """Take a closure or extended hours off the calendar, with the reason. An entry that has
+    ended stays on record. Returns what was deleted, as the audit records it."""
+    reason = _required_reason(reason)
+    user = _user(actor)
+    require_role(user, CALL_ROLES)
+    with transaction.atomic(durable=True):
+        found = CalendarEntry.objects.filter(pk=entry_id).first()
+        if found is None:
+            raise NotFound("calendar_entry_not_found", M.CALENDAR_NONE.format(id=entry_id))
+        require_gate(user, found.gate_id)
+        # The plans first, then the entry: the order the dispatcher and ``create`` lock in.
+        plans = _lock_calendar_plans(found.gate_id, found.passage_id)
+        entry = CalendarEntry.objects.select_for_update().filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFound("calendar_entry_not_found", M.CALENDAR_NONE.format(id=entry_id))
+        now = timezone.now()
+        if entry.ends_at <= now:
+            raise Conflict("calendar_entry_ended", M.CALENDAR_ENDED)
+        data = _calendar_data(entry)
+        entry.delete()
+        for capacity_plan in plans:
+            _passage_event(capacity_plan, "calendar_delete", actor, now, reason, data)
+    return data
+
+
+def _validate_calendar_entry(
+    kind: str, cause: str, starts_at: datetime, ends_at: datetime, names: Text, now: datetime
+) -> None:
+    errors = []
+    if kind not in CalendarEntry.Kind.values:
+        errors.append(FieldError("kind", "unknown", M.CALENDAR_KIND))
+    if cause not in CalendarEntry.Cause.values:
+        errors.append(
+            FieldError("cause", "unknown", M.CALENDAR_CAUSE.format(value=str(cause)[:20]))
+        )
+    if not names.vi:
+        errors.append(FieldError("name_vi", "required", M.CALENDAR_NAME))
+    if ends_at <= starts_at:
+        errors.append(FieldError("ends_at", "ends_before_start", M.CALENDAR_ENDS_FIRST))
+    elif ends_at - starts_at > timedelta(days=CALENDAR_MAX_DAYS):
+        errors.append(
+            FieldError("ends_at", "too_long", M.CALENDAR_TOO_LONG.format(days=CALENDAR_MAX_DAYS))
+        )
+    elif ends_at <= now:
+        errors.append(FieldError("ends_at", "in_the_past", M.CALENDAR_PAST))
+    if starts_at > now + timedelta(days=CALENDAR_AHEAD_DAYS):
+        errors.append(
+            FieldError("starts_at", "too_far", M.CALENDAR_TOO_FAR.format(days=CALENDAR_AHEAD_DAYS))
+        )
+    if errors:
+        raise invalid(errors)
+
+
+def _lock_calendar_plans(gate_id: int, passage_id: int | None) -> list[CapacityPlan]:
+    """The plans a calendar entry changes (the passage's, or every passage's of the gate),
+    locked in one order so that two operators at the same gate never wait on each other."""
+    plans = (
+        CapacityPlan.objects.select_for_update(of=("self",))
+        .select_related("passage")
+        .filter(passage__gate_id=gate_id)
+    )
+    if passage_id is not None:
+        plans = plans.filter(passage_id=passage_id)
+    return list(plans.order_by("pk"))
+
+
+def _calendar_data(entry: CalendarEntry) -> dict[str, Any]:
+    vietnam = plan.both_local_times(entry.starts_at)[0], plan.both_local_times(entry.ends_at)[0]
+    return {
+        "entry": entry.pk,
+        "kind": entry.kind,
+        "cause": entry.cause,
+        "whole_gate": entry.passage_id is None,
+        "starts_at": entry.starts_at.isoformat(),
+        "ends_at": entry.ends_at.isoformat(),
+        "vietnam": f"{vietnam[0]} – {vietnam[1]}",
+        "names": entry.names.as_dict(),
+    }
 
 
 def _lock_plan_as_operator(

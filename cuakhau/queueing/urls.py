@@ -9,12 +9,18 @@ app_name = "queueing"
 urlpatterns = [
     path("yards/<str:code>/board/", views.board, name="board"),
     path("queue/", views.index, name="index"),
+    path("calendar/", views.calendar, name="calendar"),
     re_path(r"^queue/(?P<passage>[A-Za-z0-9-]{1,16})/calls/$", views.call_record, name="calls"),
     re_path(PASSAGE + "$", views.passage_queue, name="passage"),
     re_path(
-        PASSAGE + r"(?P<action>dispatch|pause|resume|plan|hour|quota)/$",
+        PASSAGE + r"(?P<action>dispatch|pause|resume|plan|hour|quota|calendar)/$",
         views.passage_control,
         name="control",
+    ),
+    re_path(
+        PASSAGE + r"calendar/(?P<entry_id>[0-9]{1,18})/delete/$",
+        views.calendar_delete,
+        name="calendar_delete",
     ),
     re_path(
         PASSAGE + r"trips/(?P<code>[A-Za-z0-9]{1,12})/(?P<action>call|prioritise|no-show|extend)/$",

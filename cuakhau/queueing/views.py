@@ -47,7 +47,14 @@ from cuakhau.declarations import selectors as trip_selectors
 from cuakhau.declarations.lifecycle import EXPORT, TripState
 from cuakhau.declarations.models import Trip
 from cuakhau.gates import capacity as plan
-from cuakhau.gates.models import CapacityOverride, CapacityPlan, PartnerQuota, Yard
+from cuakhau.gates.models import (
+    CalendarEntry,
+    CapacityOverride,
+    CapacityPlan,
+    Gate,
+    PartnerQuota,
+    Yard,
+)
 from cuakhau.queueing import selectors, services
 from cuakhau.queueing.capacity import capacity_now
 from cuakhau.queueing.models import PassageEvent, QueueEntry, SlotBooking
@@ -73,6 +80,11 @@ BAD_NUMBER = Text(
 )
 BAD_DAY = Text("Nhập một ngày hợp lệ.", "Enter a valid date.", "请输入有效日期。")
 BAD_HOUR = Text("Chọn một giờ từ 0 đến 23.", "Choose an hour from 0 to 23.", "请选择 0 到 23 点。")
+BAD_TIME = Text(
+    "Nhập ngày và giờ (giờ Việt Nam).",
+    "Enter a date and time (Vietnam time).",
+    "请输入日期和时间（越南时间）。",
+)
 
 # The board speaks both sides' languages at once, whatever the viewer's language setting.
 BOARD_TEXT: dict[str, Text] = {
@@ -237,6 +249,16 @@ def _queue_page(
                 passage_id=passage.pk, direction=capacity_plan.direction
             )[:10],
             "goods_groups": [g.value for g in GoodsGroup],
+            # Every entry not yet over, as far ahead as one can be written.
+            "calendar": selectors.calendar_for(
+                passage.gate_id,
+                passage.pk,
+                now,
+                now + timedelta(days=services.CALENDAR_AHEAD_DAYS + services.CALENDAR_MAX_DAYS),
+                now=now,
+            ),
+            "calendar_kinds": CalendarEntry.Kind.choices,
+            "calendar_causes": CalendarEntry.Cause.choices,
             "today": today,
             "this_hour": timezone.localtime(now).hour,
             "hours": range(24),
@@ -356,10 +378,45 @@ def _control(request: HttpRequest, capacity_plan: CapacityPlan, action: str) -> 
             note=form_text(request, "note", 300),
         )
         return _("Partner side's quota recorded.")
+    if action == "calendar":
+        starts_at, ends_at = _local_times(request, "starts_at", "ends_at")
+        services.calendar_entry_create(
+            actor=who,
+            passage_code=code,
+            direction=direction,
+            kind=form_text(request, "kind", 16),
+            cause=form_text(request, "cause", 16),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            names=Text(
+                form_text(request, "name_vi", 200),
+                form_text(request, "name_en", 200),
+                form_text(request, "name_zh", 200),
+            ),
+            whole_gate=bool(request.POST.get("whole_gate")),
+        )
+        return _("Added to the calendar.")
     raise Http404
 
 
-CONTROLS = ("dispatch", "pause", "resume", "plan", "hour", "quota")
+def _local_times(request: HttpRequest, *names: str) -> list[datetime]:
+    """Dates and times typed in the form ("2026-02-16T07:00"), in Vietnam's time."""
+    values, errors = [], []
+    for name in names:
+        try:
+            value = datetime.fromisoformat(form_text(request, name, 25))
+            if not 1970 <= value.year < 9000:  # beyond, UTC may not hold it
+                raise ValueError
+        except ValueError:
+            errors.append(FieldError(name, "bad_time", BAD_TIME))
+            continue
+        values.append(value if value.tzinfo else value.replace(tzinfo=plan.VIETNAM))
+    if errors:
+        raise invalid(errors)
+    return values
+
+
+CONTROLS = ("dispatch", "pause", "resume", "plan", "hour", "quota", "calendar")
 
 
 @require_POST
@@ -419,6 +476,53 @@ def trip_action(
     return redirect("queueing:passage", capacity_plan.passage.code, direction)
 
 
+@require_POST
+@role_required(*CALL_ROLES)
+def calendar_delete(
+    request: HttpRequest, passage: str, direction: str, entry_id: str
+) -> HttpResponse:
+    """Take a closure or extended hours off the calendar, with the reason."""
+    capacity_plan = _operator_plan(request.user, passage, direction)  # type: ignore[arg-type]
+    try:
+        services.calendar_entry_delete(
+            actor=actor(request), entry_id=int(entry_id), reason=form_text(request, "reason")
+        )
+    except NotFound as error:
+        raise Http404(say(error.message)) from None
+    except DomainError as error:
+        messages.error(request, describe(error))
+    else:
+        messages.success(request, _("Taken off the calendar."))
+    return redirect(
+        reverse("queueing:passage", args=[capacity_plan.passage.code, direction]) + "#calendar"
+    )
+
+
+# --- The public calendar: working hours, closures and extended hours ---------------------------
+
+
+def calendar(request: HttpRequest) -> HttpResponse:
+    """Every gate's working hours and its closures and extended hours in the next two weeks, on
+    both sides' clocks."""
+    now = timezone.now()
+    gates = list(Gate.objects.filter(is_active=True))
+    calendars = selectors.calendars_for(
+        [(gate.pk, None) for gate in gates],
+        now,
+        now + timedelta(days=selectors.CALENDAR_DAYS),
+        now=now,
+    )
+    return render(
+        request,
+        "queueing/calendar.html",
+        {
+            "gates": [(gate, calendars[(gate.pk, None)]) for gate in gates],
+            "days": selectors.CALENDAR_DAYS,
+            "now": now,
+        },
+    )
+
+
 # --- The public record of calls ---------------------------------------------------------------
 
 
@@ -471,6 +575,10 @@ def call_record(request: HttpRequest, passage: str) -> HttpResponse:
             "green_lead": lead,
             "grace": settings.CUAKHAU_SLOT_GRACE_MINUTES,
             "passages": passages,
+            "calendar": selectors.calendar_ahead(
+                capacity_plan.passage.gate_id, capacity_plan.passage_id
+            ),
+            "calendar_days": selectors.CALENDAR_DAYS,
         },
     )
 

@@ -32,7 +32,12 @@ from cuakhau.accounts.models import ApiToken
 from cuakhau.api import api
 from cuakhau.checks.models import AgencyCheck
 from cuakhau.conftest import electronics_import, fruit_export
-from cuakhau.core.tests.world import World, bookable_hour, world_in_transaction
+from cuakhau.core.tests.world import (
+    World,
+    bookable_hour,
+    calendar_week_ahead,
+    world_in_transaction,
+)
 from cuakhau.declarations.models import (
     Container,
     CorrectionRequest,
@@ -46,7 +51,7 @@ from cuakhau.declarations.models import (
     TripEvent,
 )
 from cuakhau.gates import capacity as plan
-from cuakhau.gates.models import CapacityOverride, CapacityPlan, PartnerQuota
+from cuakhau.gates.models import CalendarEntry, CapacityOverride, CapacityPlan, PartnerQuota
 from cuakhau.notifications.models import NotificationEvent, OutboxMessage, WebhookEndpoint
 from cuakhau.queueing.models import (
     BookingBlock,
@@ -89,6 +94,7 @@ STORED = (
     CapacityPlan,
     CapacityOverride,
     PartnerQuota,
+    CalendarEntry,
 )
 WRONG_TYPE = {"not": "this type"}
 HUGE = 10**40  # more digits than any column (bigint, numeric(16, 2)) holds
@@ -201,6 +207,29 @@ SLOT_REFUSED = (
         "beyond the booking days",
         lambda b: {"start": (_this_hour() + timedelta(days=4)).isoformat()},
         "start",
+    ),
+)
+
+
+def _from_now(**delta: float) -> str:
+    return (timezone.now() + timedelta(**delta)).isoformat()
+
+
+CALENDAR_REFUSED = (
+    ("unknown kind", _at("kind", value="open"), "kind"),
+    ("unknown cause", _at("cause", value="typhoon"), "cause"),
+    ("no Vietnamese name", _at("name_vi", value="   "), "name_vi"),
+    ("ends before it starts", lambda b: {**b, "ends_at": b["starts_at"]}, "ends_at"),
+    ("longer than 90 days", lambda b: {**b, "ends_at": _from_now(days=100)}, "ends_at"),
+    (
+        "over already",
+        lambda b: {**b, "starts_at": _from_now(hours=-5), "ends_at": _from_now(hours=-1)},
+        "ends_at",
+    ),
+    (
+        "years ahead",
+        lambda b: {**b, "starts_at": _from_now(days=800), "ends_at": _from_now(days=801)},
+        "starts_at",
     ),
 )
 
@@ -487,6 +516,22 @@ WRITES = [
             ("negative trucks", _at("trucks", value=-5), "trucks"),
             ("not a day", _at("day", value="2026-02-30"), "day"),
         ),
+    ),
+    Write(
+        "POST /queue/passages/{passage}/{direction}/calendar",
+        HN + "/calendar",
+        "gate_operator",
+        201,
+        lambda w: calendar_week_ahead(),
+        refused=CALENDAR_REFUSED,
+    ),
+    Write(
+        "POST /queue/calendar/{entry_id}/delete",
+        "/queue/calendar/{calendar_entry_id}/delete",
+        "gate_operator",
+        204,
+        lambda w: {"reason": "Lịch nghỉ thay đổi"},
+        refused=NO_REASON,
     ),
 ]
 

@@ -101,6 +101,9 @@ COVERAGE_ACTOR = {
     "PUT /api/v1/queue/passages/{passage}/{direction}/plan": "gate_operator",
     "PUT /api/v1/queue/passages/{passage}/{direction}/hours": "gate_operator",
     "PUT /api/v1/queue/passages/{passage}/{direction}/quotas": "gate_operator",
+    "POST /api/v1/queue/passages/{passage}/{direction}/calendar": "gate_operator",
+    "POST /api/v1/queue/calendar/{entry_id}/delete": "gate_operator",
+    "GET /api/v1/public/passages/{passage}/calendar": "anonymous",
 }  # everything else (webhooks, slots, queue places, extensions among them): the exporter
 
 
@@ -175,6 +178,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
             goods_line_id=[built.goods_line_id],
             webhook_id=[built.webhook_id, built.rival_webhook_id],
             message_id=[built.message_id],
+            entry_id=[built.calendar_entry_id, built.chi_ma_calendar_entry_id],
             passage=["HN-1119", "TT-1088", "CM-MAIN", "HN-MAIN", "hn-1119", "RAIL"],
             qr=built.qr,
             plate=["12C-123.45", "12C 12345", "桂F12345", "12C-555.66"],
@@ -351,7 +355,7 @@ def _reason() -> st.SearchStrategy[dict[str, Any]]:
 def _queue_body(label: str) -> st.SearchStrategy[Any] | None:
     if label.endswith("/slot"):
         return st.fixed_dictionaries({"start": _hour_start()})
-    if label.endswith(("/slot/cancel", "/prioritise")):
+    if label.endswith(("/slot/cancel", "/prioritise", "/delete")):
         return _reason()
     if label.endswith("/pause"):
         return _reason().flatmap(
@@ -374,6 +378,19 @@ def _queue_body(label: str) -> st.SearchStrategy[Any] | None:
                 "hour_start": _hour_start(),
                 "calls": st.one_of(st.none(), st.integers(0, 2000)),
                 "reason": st.sampled_from(["", "Tăng ca"]),
+            }
+        )
+    if label.startswith("POST") and label.endswith("/calendar"):
+        return st.fixed_dictionaries(
+            {
+                "kind": st.sampled_from(["closure", "extended", "open"]),
+                "cause": st.sampled_from(["holiday", "partner_closed", "event", "typhoon"]),
+                "starts_at": _hour_start(),
+                "ends_at": _hour_start(),
+                "name_vi": st.sampled_from(["", "Tết Nguyên Đán", "Phía bạn nghỉ"]),
+                "name_en": st.sampled_from(["", "Lunar New Year"]),
+                "name_zh": st.sampled_from(["", "春节"]),
+                "whole_gate": st.booleans(),
             }
         )
     if label.endswith("/quotas"):

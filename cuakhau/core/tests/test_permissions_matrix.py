@@ -27,7 +27,12 @@ from django.utils import timezone
 
 from cuakhau.api import api
 from cuakhau.conftest import fruit_export
-from cuakhau.core.tests.world import World, bookable_hour, world_in_transaction
+from cuakhau.core.tests.world import (
+    World,
+    bookable_hour,
+    calendar_week_ahead,
+    world_in_transaction,
+)
 from cuakhau.gates import capacity as plan
 
 PREFIX = "/api/v1"
@@ -420,6 +425,13 @@ MATRIX: list[Cell] = [
         public(404),
         name="calls of an unknown passage",
     ),
+    Cell("GET /public/passages/{passage}/calendar", "/public/passages/HN-1119/calendar", public()),
+    Cell(
+        "GET /public/passages/{passage}/calendar",
+        "/public/passages/NOPE/calendar",
+        public(404),
+        name="calendar of an unknown passage",
+    ),
     Cell("GET /public/yards/{yard}/board", "/public/yards/XC/board", public()),
     Cell(
         "GET /public/yards/{yard}/board",
@@ -508,6 +520,33 @@ MATRIX: list[Cell] = [
         HN + "/quotas",
         OPERATOR_ONLY,
         body=_quota,
+    ),
+    # The calendar: closures and extended hours, by the gate's operators.
+    Cell(
+        "POST /queue/passages/{passage}/{direction}/calendar",
+        HN + "/calendar",
+        expect(403, gate_operator=201),
+        body=lambda w, r: calendar_week_ahead(),
+    ),
+    Cell(
+        "POST /queue/passages/{passage}/{direction}/calendar",
+        CM + "/calendar",
+        expect(403),
+        body=lambda w, r: calendar_week_ahead(),
+        name="Chi Ma calendar",
+    ),
+    Cell(
+        "POST /queue/calendar/{entry_id}/delete",
+        "/queue/calendar/{calendar_entry_id}/delete",
+        expect(403, gate_operator=204),
+        body={"reason": "Lịch nghỉ thay đổi"},
+    ),
+    Cell(
+        "POST /queue/calendar/{entry_id}/delete",
+        "/queue/calendar/{chi_ma_calendar_entry_id}/delete",
+        expect(403),
+        body={"reason": "Lịch nghỉ thay đổi"},
+        name="Chi Ma calendar entry delete",
     ),
     # --- Agency checks ----------------------------------------------------------------------
     Cell("GET /checks/pending", "/checks/pending", expect(200)),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -27,7 +27,7 @@ from cuakhau.accounts.roles import Role
 from cuakhau.conftest import electronics_import, fruit_export, make_enterprise, make_user
 from cuakhau.declarations.links import trip_qr_payload
 from cuakhau.gates import capacity as plan
-from cuakhau.gates.models import CapacityPlan
+from cuakhau.gates.models import CalendarEntry, CapacityPlan, Gate
 from cuakhau.notifications.models import Channel, OutboxMessage
 from cuakhau.notifications.models import Status as DeliveryStatus
 
@@ -62,6 +62,8 @@ class World:
     goods_line_id: int = 0  # a goods line of the cleared import (for transshipments)
     qr: str = ""  # the signed QR payload of the declared (not yet arrived) export trip
     slot_code: str = ""  # the live slot booking of the "booked" trip
+    calendar_entry_id: int = 0  # a closure ahead at Hữu Nghị's freight road (the operator's)
+    chi_ma_calendar_entry_id: int = 0  # a closure ahead at Chi Ma (not the operator's gate)
     # Declaration name → its latest stored document (with trip codes), as versions shows it.
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Persona → (cookies, headers) of a signed-in browser session, for raw WSGI calls.
@@ -90,6 +92,8 @@ class World:
             "webhook_id": self.webhook_id,
             "rival_webhook_id": self.rival_webhook_id,
             "message_id": self.message_id,
+            "calendar_entry_id": self.calendar_entry_id,
+            "chi_ma_calendar_entry_id": self.chi_ma_calendar_entry_id,
         }
 
     def client_as(self, who: str) -> Client:
@@ -237,6 +241,20 @@ def build_world() -> World:
     world.slot_code = exporter.ok(
         "POST", f"/trips/{code}/slot", {"start": bookable_hour().isoformat()}
     )["code"]
+    # Closures a week ahead (they change no call today): at Hữu Nghị's freight road, written by
+    # its operator, and at Chi Ma.
+    world.calendar_entry_id = operator.ok(
+        "POST", "/queue/passages/HN-1119/export/calendar", calendar_week_ahead()
+    )["id"]
+    chi_ma = CalendarEntry.objects.create(
+        gate=Gate.objects.get(code="CM"),
+        kind=CalendarEntry.Kind.CLOSURE,
+        cause=CalendarEntry.Cause.EVENT,
+        starts_at=timezone.now() + timedelta(days=7),
+        ends_at=timezone.now() + timedelta(days=7, hours=4),
+        name_vi="Diễn tập phòng cháy",
+    )
+    world.chi_ma_calendar_entry_id = chi_ma.pk
     for name, declaration in d.items():
         if declaration["status"] == "submitted":
             owner = rival_api if name == "rival" else exporter
@@ -244,6 +262,22 @@ def build_world() -> World:
             world.documents[name] = versions[-1]["document"]
     world.sessions = {name: session_credentials(user) for name, user in u.items()}
     return world
+
+
+def calendar_week_ahead(**changes: Any) -> dict[str, Any]:
+    """A valid body for a passage's new calendar entry: a closure for a day, a week ahead."""
+    start = plan.hour_floor(timezone.now().astimezone(plan.VIETNAM)) + timedelta(days=7)
+    return {
+        "kind": "closure",
+        "cause": "holiday",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(days=1)).isoformat(),
+        "name_vi": "Giỗ Tổ Hùng Vương",
+        "name_en": "Hung Kings' Festival",
+        "name_zh": "雄王祭",
+        "whole_gate": False,
+        **changes,
+    }
 
 
 def bookable_hour(passage: str = "HN-1119", direction: str = "export") -> datetime:

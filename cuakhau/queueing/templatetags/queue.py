@@ -146,7 +146,24 @@ EVENT_NAMES: dict[str, Any] = {
     "plan_update": _("capacity plan changed"),
     "hour_override": _("calls of an hour set"),
     "partner_quota": _("partner side's quota recorded"),
+    "calendar_add": _("added to the calendar"),
+    "calendar_delete": _("taken off the calendar"),
 }
+WEEKDAY_NAMES = (
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+)
+
+
+@register.filter
+def weekday_name(weekday: int) -> str:
+    """Monday = 0, in the reader's language."""
+    return str(WEEKDAY_NAMES[weekday]) if 0 <= weekday < 7 else ""
 
 
 @register.filter
