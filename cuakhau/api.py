@@ -11,6 +11,8 @@ from cuakhau.checks.api import router as checks_router
 from cuakhau.core.api import QueryParser, install_error_handlers
 from cuakhau.declarations.api import public_router, trips_router
 from cuakhau.declarations.api import router as declarations_router
+from cuakhau.fees.api import public_router as fees_public_router
+from cuakhau.fees.api import router as fees_router
 from cuakhau.notifications.api import operators_router as notifications_router
 from cuakhau.notifications.api import router as webhooks_router
 from cuakhau.queueing.api import public_router as queue_public_router
@@ -51,6 +53,8 @@ api.add_router("", trips_router)
 api.add_router("", checks_router)
 api.add_router("", queue_router)
 api.add_router("", queue_public_router)
+api.add_router("", fees_router)
+api.add_router("", fees_public_router)
 api.add_router("", webhooks_router)
 api.add_router("", notifications_router)
 

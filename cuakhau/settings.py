@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cuakhau.declarations",
     "cuakhau.checks",
     "cuakhau.queueing",
+    "cuakhau.fees",
     "cuakhau.situation",
     "cuakhau.notifications",
 ]
@@ -238,6 +239,11 @@ CUAKHAU_BOOKING_BLOCK_DAYS = envint("CUAKHAU_BOOKING_BLOCK_DAYS", 14)
 CUAKHAU_BOOKINGS_PER_MINUTE = envint("CUAKHAU_BOOKINGS_PER_MINUTE", 20)
 # Seconds between the scheduled dispatch cycles of ``cuakhau worker``.
 CUAKHAU_DISPATCH_INTERVAL_SECONDS = envint("CUAKHAU_DISPATCH_INTERVAL_SECONDS", 30)
+
+# The infrastructure fee (domain.md §7): the collecting center keeps this share of the revenue.
+CUAKHAU_FEE_CENTER_SHARE_PERCENT = envint("CUAKHAU_FEE_CENTER_SHARE_PERCENT", 10)
+# Seconds a bank's payment notice may be old (its timestamp) before it is refused as a replay.
+CUAKHAU_BANK_NOTICE_TOLERANCE_SECONDS = envint("CUAKHAU_BANK_NOTICE_TOLERANCE_SECONDS", 300)
 
 LOGGING = {
     "version": 1,

@@ -51,6 +51,7 @@ from cuakhau.declarations.selectors import (
     trip_not_found,
     trips_for,
 )
+from cuakhau.fees import services as fees
 from cuakhau.gates.models import Yard, YardZone
 from cuakhau.queueing import services as queueing
 from cuakhau.reference.catalog import ReferenceIndex, reference_index
@@ -301,6 +302,7 @@ def declaration_cancel(*, actor: Actor, declaration_id: int, reason: str) -> Dec
             trip_transition(trip, Action.CANCEL, actor, now=now, reason=reason)
             if queueing.cancel_bookings_of(trip, now, reason):
                 booked.append(trip)
+            fees.invoices_void_for(trip, now, actor, reason)
         if booked:
             # One cancellation, however many of its trucks had booked slots.
             queueing.booking_cancellation_record(booked[0], now, actor)
@@ -321,6 +323,7 @@ def trip_cancel(*, actor: Actor, trip_code: str, reason: str) -> Trip:
         trip_transition(trip, Action.CANCEL, actor, now=now, reason=reason)
         if queueing.cancel_bookings_of(trip, now, reason):
             queueing.booking_cancellation_record(trip, now, actor)
+        fees.invoices_void_for(trip, now, actor, reason)
     return trip
 
 
@@ -614,6 +617,8 @@ def _gate_step(
     with transaction.atomic(durable=True):
         trip = lock_trip(user, trip_code)
         now = timezone.now()
+        if action is Action.DEPART:
+            fees.require_fee_paid(trip, "departure")
         trip_transition(trip, action, actor, now=now, reason=reason)
         if action is Action.ENTER_CONTROL:
             queueing.queue_entered(trip, now, actor)

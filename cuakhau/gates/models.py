@@ -30,6 +30,21 @@ class Gate(NamedMixin):
     requires_medical_quarantine = models.BooleanField(
         _("medical quarantine required"), default=False
     )
+
+    class FeeDue(models.TextChoices):
+        NOT_ENFORCED = "not_enforced", _("Not enforced by the platform")
+        CALL_UP = "call_up", _("Before call-up")
+        DEPARTURE = "departure", _("Before departure")
+
+    fee_due = models.CharField(
+        _("infrastructure fee paid"),
+        max_length=12,
+        choices=FeeDue.choices,
+        default=FeeDue.NOT_ENFORCED,
+        help_text=_(
+            "Whether a trip must have paid its fee before it is called or before it departs."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 

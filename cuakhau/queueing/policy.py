@@ -50,6 +50,7 @@ class Hold(StrEnum):
     """Why a waiting truck was not called in this cycle."""
 
     PAUSED = "paused"  # an operator paused the passage
+    FEE_UNPAID = "fee_unpaid"  # the gate wants the infrastructure fee paid before call-up
     CLOSED = "closed"  # outside working hours, or a closure
     SLOT_NOT_OPEN = "slot_not_open"  # booked and early: waits for its window
     QUOTA = "partner_quota"  # the partner side's daily acceptance for its goods is used up
@@ -83,6 +84,7 @@ class WaitingTruck:
     goods_group: str
     slot_start: float | None = None  # the booked hour's start, if the booking is still valid
     override_at: float | None = None  # when an operator granted out-of-turn priority
+    paid: bool = True  # False when the gate wants the fee before call-up and it is not paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +205,9 @@ def admit(
             break
         if key[0] == Tier.SLOT and now < not_before(truck, key, config):
             holds[truck.trip_id] = Hold.SLOT_NOT_OPEN
+            continue
+        if not truck.paid:
+            holds[truck.trip_id] = Hold.FEE_UNPAID
             continue
         left = quotas.get(truck.goods_group)
         if left is not None and left <= 0:

@@ -36,6 +36,7 @@ from cuakhau.gates.models import (
     CalendarEntry,
     CapacityOverride,
     CapacityPlan,
+    Gate,
     PartnerQuota,
     Passage,
     Yard,
@@ -367,7 +368,9 @@ def dispatch_passage(
         now = now or timezone.now()
         expired = _expire_calls(capacity_plan, now)
         seen = capacity_now(capacity_plan, now)
-        trucks = waiting_trucks(passage_id, direction)
+        trucks = waiting_trucks(
+            passage_id, direction, fee_before_call=fee_before_call(capacity_plan)
+        )
         decision = choose_calls(trucks, seen.capacity, now.timestamp(), policy_config())
         run = DispatchRun.objects.create(
             passage_id=passage_id,
@@ -405,12 +408,24 @@ def dispatch_all(*, now: datetime | None = None) -> list[DispatchResult]:
     return results
 
 
-def waiting_trucks(passage_id: int, direction: str) -> list[WaitingTruck]:
-    """The trucks waiting in the passage's queue, as the policy sees them (one query)."""
-    rows = (
-        QueueEntry.objects.waiting()
-        .filter(passage_id=passage_id, direction=direction)
-        .values_list("trip_id", "joined_at", "priority", "goods_group", "slot_start", "override_at")
+def waiting_trucks(
+    passage_id: int, direction: str, *, fee_before_call: bool = False
+) -> list[WaitingTruck]:
+    """The trucks waiting in the passage's queue, as the policy sees them (one query); with
+    ``fee_before_call`` each says whether its fee is paid."""
+    from cuakhau.fees.services import paid_queue_entries
+
+    entries = QueueEntry.objects.waiting().filter(passage_id=passage_id, direction=direction)
+    if fee_before_call:
+        entries = entries.annotate(paid=paid_queue_entries())
+    rows = entries.values_list(
+        "trip_id",
+        "joined_at",
+        "priority",
+        "goods_group",
+        "slot_start",
+        "override_at",
+        "paid" if fee_before_call else "trip_id",
     )
     green = PriorityClass.GREEN
     ordinary = PriorityClass.ORDINARY
@@ -422,8 +437,9 @@ def waiting_trucks(passage_id: int, direction: str) -> list[WaitingTruck]:
             goods_group=group,
             slot_start=slot_start.timestamp() if slot_start else None,
             override_at=override_at.timestamp() if override_at else None,
+            paid=paid is True or not fee_before_call,
         )
-        for trip_id, joined_at, priority, group, slot_start, override_at in rows
+        for trip_id, joined_at, priority, group, slot_start, override_at, paid in rows
     ]
 
 
@@ -578,11 +594,18 @@ def trip_call_up(*, actor: Actor, trip_code: str, reason: str = "") -> Trip:
         declaration = trip.declaration
         now = timezone.now()
         next_state(declaration.direction, TripState(trip.state), Action.CALL)
+        from cuakhau.fees.services import require_fee_paid
+
+        require_fee_paid(trip, "call_up")
         entry = QueueEntry.objects.get(trip_id=trip.pk)
         seen = capacity_now(capacity_plan, now)
         if seen.capacity.room <= 0:
             raise Conflict("control_area_full", M.ROOM_FULL.format(room=seen.inside))
-        trucks = waiting_trucks(capacity_plan.passage_id, capacity_plan.direction)
+        trucks = waiting_trucks(
+            capacity_plan.passage_id,
+            capacity_plan.direction,
+            fee_before_call=fee_before_call(capacity_plan),
+        )
         config = policy_config()
         head = min(trucks, key=lambda t: order_key(t, config)) if trucks else None
         if head is not None and head.trip_id == trip.pk:
@@ -1060,13 +1083,18 @@ def _passage(code: str) -> Passage:
 
 
 def _plan_for(passage_id: int, direction: str, *, lock: bool = False) -> CapacityPlan:
-    plans = CapacityPlan.objects.select_related("passage")
+    plans = CapacityPlan.objects.select_related("passage", "passage__gate")
     if lock:
         plans = plans.select_for_update(of=("self",))
     found = plans.filter(passage_id=passage_id, direction=direction).first()
     if found is None:
         raise Conflict("no_capacity_plan", M.NO_PLAN)
     return found
+
+
+def fee_before_call(capacity_plan: CapacityPlan) -> bool:
+    """Whether the passage's gate wants the infrastructure fee paid before call-up."""
+    return bool(capacity_plan.passage.gate.fee_due == Gate.FeeDue.CALL_UP)
 
 
 def _lock_plan(passage_id: int, direction: str) -> CapacityPlan:
