@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import math
 import random
 import time
@@ -1095,6 +1096,7 @@ def build_demo(
     )
     clock = _Clock(start)
     schedule.run(clock, progress)
+    _fees(rng, progress)
 
     # Created last: it marks the demo as complete.
     spec = ACCOUNTS[0]
@@ -1108,6 +1110,60 @@ def build_demo(
         day_start=start,
         day_end=end,
     )
+
+
+def _fees(rng: random.Random, progress: Callable[[str], None]) -> None:
+    """Invoices for the day's declarations, paid through signed bank notices as the bank would
+    send them: most trucks that reached the gate have paid, a few are unpaid, one transfer is
+    short and one names no invoice (both wait in the operators' reconciliation queue)."""
+    from cuakhau.fees import services as fees
+    from cuakhau.fees.models import BankAccount
+    from cuakhau.notifications import signing
+
+    bank = BankAccount.objects.get(code="VCB-LS")
+    declarations = (
+        Declaration.objects.filter(status=Declaration.Status.SUBMITTED)
+        .select_related("created_by")
+        .order_by("pk")
+    )
+    invoices = []
+    for declaration in declarations:
+        user = declaration.created_by
+        if user is None or user.role != Role.ENTERPRISE:
+            continue
+        try:
+            invoices.append(
+                fees.invoice_create(actor=Actor.of(user), declaration_id=declaration.pk)
+            )
+        except Conflict:
+            continue  # nothing left to invoice (every trip cancelled or refused)
+
+    def pay(code: str, amount: int, reference: str) -> None:
+        body = json.dumps(
+            {
+                "reference": reference,
+                "amount": amount,
+                "description": f"{code} phi ha tang cua khau",
+                "transferred_at": timezone.now().isoformat(),
+                "payer_account": f"00{rng.randrange(10**10, 10**11)}",
+                "payer_name": "CONG TY TNHH XNK",
+            }
+        ).encode()
+        header = signing.sign(bank.notice_secret, body, int(timezone.now().timestamp()))
+        fees.bank_notice_receive(bank_code=bank.code, body=body, signature=header)
+
+    paid = 0
+    for n, invoice in enumerate(invoices):
+        roll = rng.random()
+        reference = f"FT{timezone.localdate():%y%m%d}{n:05d}"
+        if n == 3:
+            pay(invoice.code, invoice.amount_vnd - 50_000, reference)  # short by 50,000 đ
+        elif n == 5:
+            pay("HD SAI MA", invoice.amount_vnd, reference)  # the description lost the code
+        elif roll < 0.8:
+            pay(invoice.code, invoice.amount_vnd, reference)
+            paid += 1
+    progress(f"Fees: {len(invoices)} invoices, {paid} paid by VietQR, 2 payments to reconcile")
 
 
 # A demo day is at least this long: the export trucks arrive over its last eight hours and the

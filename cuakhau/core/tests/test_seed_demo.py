@@ -100,6 +100,7 @@ def test_the_demo_day_is_complete_consistent_and_seeded_once(db, settings):
     assert latest.at <= timezone.now()
 
     _assert_the_queues(trips)
+    _assert_the_fees()
 
     # The transshipment: a Chinese truck's goods onto two Vietnamese trucks at Xuân Cương B;
     # the Chinese truck goes home empty
@@ -225,3 +226,22 @@ def _assert_the_queues(trips: list[Trip]) -> None:
     assert any(board.called for board in boards)
     assert all(board.upcoming for board in boards if board.waiting)
     assert sum(len(board.called) for board in boards) >= 3
+
+
+def _assert_the_fees() -> None:
+    from cuakhau.fees.models import Invoice, PaymentNotice, Receipt
+    from cuakhau.fees.vietqr import parse
+
+    invoices = list(Invoice.objects.all())
+    assert len(invoices) > 50
+    paid = [i for i in invoices if i.status == "paid"]
+    assert len(paid) > len(invoices) // 2
+    assert any(i.status == "unpaid" for i in invoices)
+    # Every paid invoice has its receipt, numbered 1, 2, 3 … without a gap.
+    sequences = sorted(Receipt.objects.values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(paid) + 1))
+    assert {parse(i.qr_payload).purpose for i in invoices} == {i.code for i in invoices}
+    open_notices = set(
+        PaymentNotice.objects.exclude(status="matched").values_list("status", flat=True)
+    )
+    assert open_notices == {"underpaid", "unmatched"}
