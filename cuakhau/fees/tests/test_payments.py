@@ -17,6 +17,7 @@ from cuakhau.core.actors import Actor
 from cuakhau.core.errors import Conflict, InvalidInput, NotAllowed
 from cuakhau.declarations import services as declaration_services
 from cuakhau.declarations.documents import DeclarationDoc
+from cuakhau.declarations.models import Trip
 from cuakhau.fees import services
 from cuakhau.fees.models import BankAccount, Invoice, InvoiceEvent, PaymentNotice, Receipt
 from cuakhau.fees.vietqr import parse
@@ -232,3 +233,26 @@ def test_concurrent_payments_get_consecutive_receipt_numbers(exporter):
     sequences = sorted(Receipt.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, len(invoices) + 1))
     assert Invoice.objects.filter(status="paid").count() == len(invoices)
+
+
+def test_a_gate_that_wants_the_fee_before_departure_holds_the_truck_until_paid(
+    exporter, gate_operator, border_guard
+):
+    Gate.objects.filter(code="TT").update(fee_due="departure")
+    _, codes = declare(exporter, electronics_import())
+    code = codes[0]
+    operator, guard = Actor.of(gate_operator), Actor.of(border_guard)
+    declaration_services.trip_check_in(
+        actor=operator, yard_code="BN", by=declaration_services.CheckInBy(code=code)
+    )
+    # Skip the agencies' checks: the rule under test is the last step's.
+    Trip.objects.filter(code=code).update(state="CLEARED")
+    with pytest.raises(Conflict) as unpaid:
+        declaration_services.trip_depart(actor=guard, trip_code=code, reason="Rời cửa khẩu")
+    assert unpaid.value.code == "fee_unpaid"
+    assert "trước khi rời đi" in unpaid.value.message.vi
+    assert Trip.objects.get(code=code).state == "CLEARED"
+    invoice = services.invoice_create(actor=Actor.of(exporter), trip_codes=[code])
+    notify(invoice.code, invoice.amount_vnd)
+    declaration_services.trip_depart(actor=guard, trip_code=code, reason="Rời cửa khẩu")
+    assert Trip.objects.get(code=code).state == "DEPARTED"

@@ -27,6 +27,7 @@ RULE_NAMES: dict[str, Any] = {
 }
 HOLD_NAMES: dict[str, Any] = {
     Hold.PAUSED: _("Calls are paused at this passage"),
+    Hold.FEE_UNPAID: _("The infrastructure fee is not paid: this gate wants it before call-up"),
     Hold.CLOSED: _("The passage is closed now (working hours or a closure)"),
     Hold.SLOT_NOT_OPEN: _("Booked for a later slot: waits for its window"),
     Hold.QUOTA: _("The partner side's quota for its goods is used up today"),
