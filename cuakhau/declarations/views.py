@@ -58,6 +58,7 @@ from cuakhau.declarations.models import (
     TripEvent,
 )
 from cuakhau.declarations.qr import is_code, normalize_code
+from cuakhau.fees.views import driver_fee_context, fee_panels
 from cuakhau.gates.models import Gate, Passage, Yard
 from cuakhau.queueing import selectors as queue_selectors
 from cuakhau.queueing.views import queue_panels
@@ -297,12 +298,14 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _with_events(_trip_rows(user).filter(declaration=declaration)).order_by("position", "pk")
     )
     panels = queue_panels(trips, owner=owner)
+    fees = fee_panels(trips, user)
     cards = []
     for trip in trips:
         card: dict[str, Any] = {
             "trip": trip,
             "cancellable": owner and trip.state in CANCELLABLE,
             "queue": panels.get(trip.pk),
+            "fee": fees.get(trip.pk),
         }
         if owner and trip.state not in TERMINAL and trip.state != TripState.DRAFT:
             card["qr_svg"] = links.qr_svg(links.trip_qr_payload(trip.code))
@@ -330,6 +333,8 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_submit": owner and declaration.status == Declaration.Status.DRAFT,
             "can_correct": owner and live and checked_in and not pending_correction,
             "can_cancel": owner and live and not checked_in,
+            # One invoice for every trip still to invoice, when there are several.
+            "invoice_all": sum(1 for fee in fees.values() if fee.can_create),
         },
     )
 
@@ -433,6 +438,7 @@ def trip_detail(request: HttpRequest, code: str) -> HttpResponse:
             "driver_link": _driver_link(request, trip.code) if owner else "",
             "cancellable": owner and trip.state in CANCELLABLE,
             "queue": queue_panels([trip], owner=owner, booking_form=owner).get(trip.pk),
+            "fee": fee_panels([trip], user).get(trip.pk),
         },
     )
 
@@ -687,6 +693,8 @@ def driver(request: HttpRequest, token: str) -> HttpResponse:
             "checks": trip.checks.select_related("agency"),
             "queue": queue_panels([trip], owner=False).get(trip.pk),
             "queue_url": reverse("queueing:driver_place", args=[token]),
+            "fee": driver_fee_context(trip),
+            "fee_url": reverse("fees:driver_fee", args=[token]),
             "lang": language(),
             "driver_text": {
                 "tones": STATE_TONES,
