@@ -29,6 +29,7 @@ MENUS: dict[Role, list[tuple[str, Any]]] = {
     Role.ENTERPRISE: [
         ("declarations:list", _("My declarations")),
         ("declarations:new", _("New declaration")),
+        ("fees:invoices", _("Invoices")),
         ("accounts:tokens", _("API tokens")),
         ("notifications:webhooks", _("Webhooks")),
     ],
@@ -36,6 +37,8 @@ MENUS: dict[Role, list[tuple[str, Any]]] = {
         ("declarations:check_in", _("Check-in")),
         ("queueing:index", _("Yard queue")),
         ("declarations:trips", _("Trips at my gates")),
+        ("fees:invoices", _("Invoices")),
+        ("fees:reconciliation", _("Payments to reconcile")),
         ("notifications:failed", _("Failed deliveries")),
     ],
     Role.CUSTOMS: [
@@ -51,10 +54,14 @@ MENUS: dict[Role, list[tuple[str, Any]]] = {
     Role.PLANT_QUARANTINE: [("checks:pending", _("Pending checks"))],
     Role.ANIMAL_QUARANTINE: [("checks:pending", _("Pending checks"))],
     Role.MEDICAL_QUARANTINE: [("checks:pending", _("Pending checks"))],
-    Role.LEADER: [("declarations:trips", _("Trips at my gates"))],
+    Role.LEADER: [
+        ("declarations:trips", _("Trips at my gates")),
+        ("fee_reports:index", _("Fee revenue")),
+    ],
     Role.ADMINISTRATOR: [
         ("declarations:corrections", _("Corrections")),
         ("notifications:failed", _("Failed deliveries")),
+        ("fee_reports:index", _("Fee revenue")),
     ],
 }
 PUBLIC: list[tuple[str, Any]] = [
