@@ -169,7 +169,7 @@ PYDANTIC_MESSAGES: dict[str, Text] = {
 GENERIC_INVALID = Text("Giá trị không hợp lệ.", "Invalid value.", "无效值。")
 
 
-def _pydantic_field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
+def pydantic_field_errors(errors: list[dict[str, Any]]) -> list[FieldError]:
     out = []
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
@@ -253,7 +253,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = _pydantic_field_errors(list(exc.errors))
+        errors = pydantic_field_errors(list(exc.errors))
         return reply(
             request, 422, "invalid_input", MESSAGES["invalid"].format(count=len(errors)), errors
         )

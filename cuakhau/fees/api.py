@@ -1,8 +1,7 @@
 """HTTP API of the infrastructure fee: quotes, invoices with their VietQR, the banks' payment
 notices, the operators' reconciliation and the public check of a receipt."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: ninja's @paginate resolves the view's annotations.
 from datetime import datetime
 from typing import Any
 

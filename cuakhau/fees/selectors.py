@@ -9,7 +9,7 @@ from cuakhau.accounts.models import User
 from cuakhau.accounts.roles import Role
 from cuakhau.core.errors import NotFound
 from cuakhau.fees.models import Invoice, PaymentNotice
-from cuakhau.fees.services import M
+from cuakhau.fees.services import M, invoice_code_or_none
 
 OPEN_NOTICES = (
     PaymentNotice.Status.UNDERPAID,
@@ -32,7 +32,8 @@ def invoices_for(user: User) -> QuerySet[Invoice]:
 
 
 def invoice_for(user: User, code: str) -> Invoice:
-    found = invoices_for(user).filter(code=code.upper()[:16]).first()
+    canonical = invoice_code_or_none(code)
+    found = invoices_for(user).filter(code=canonical).first() if canonical else None
     if found is None:
         raise NotFound("invoice_not_found", M["invoice_none"].format(code=code[:20]))
     return found

@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -27,8 +27,9 @@ from cuakhau.accounts.models import User
 from cuakhau.accounts.permissions import require_enterprise, require_gate, require_role
 from cuakhau.accounts.roles import Role
 from cuakhau.core.actors import Actor
+from cuakhau.core.api import pydantic_field_errors
 from cuakhau.core.errors import Conflict, FieldError, NotAllowed, NotFound, invalid
-from cuakhau.core.schemas import IsoDateTime
+from cuakhau.core.schemas import CleanStr, IsoDateTime
 from cuakhau.core.text import Text
 from cuakhau.declarations.lifecycle import EXPORT, TripState
 from cuakhau.declarations.models import GoodsLine, Trip
@@ -104,6 +105,11 @@ M = {
         "该到账通知已处理。",
     ),
     "reason": Text("Phải ghi rõ lý do.", "A reason is required.", "必须填写原因。"),
+    "json": Text(
+        "Nội dung báo có không phải JSON hợp lệ.",
+        "The notice is not valid JSON.",
+        "通知内容不是有效的 JSON。",
+    ),
     "unpaid_call": Text(
         "Chuyến {code} chưa nộp phí hạ tầng: cửa khẩu này yêu cầu nộp trước khi gọi xe.",
         "Trip {code} has not paid the infrastructure fee: this gate requires it before call-up.",
@@ -323,17 +329,21 @@ def invoices_void_for(trip: Trip, now: datetime, actor: Actor, reason: str) -> N
 # --- Bank notices ---------------------------------------------------------------------------
 
 
+NoticeText = Annotated[CleanStr, Field(max_length=300)]
+
+
 class NoticeIn(BaseModel):
-    """A bank's payment notice, as the bank posts it (JSON, signed)."""
+    """A bank's payment notice, as the bank posts it (JSON, signed). Fields the platform does
+    not know are ignored; what it keeps is validated like any input (no control characters)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    reference: str = Field(min_length=1, max_length=64)
-    amount: int = Field(gt=0, le=10**13)
-    description: str = Field(max_length=300)
+    reference: Annotated[CleanStr, Field(min_length=1, max_length=64)]
+    amount: Annotated[int, Field(strict=True, gt=0, le=10**13)]
+    description: NoticeText
     transferred_at: IsoDateTime
-    payer_account: str = Field(default="", max_length=40)
-    payer_name: str = Field(default="", max_length=200)
+    payer_account: Annotated[CleanStr, Field(max_length=40)] = ""
+    payer_name: Annotated[CleanStr, Field(max_length=200)] = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,17 +366,14 @@ def bank_notice_receive(
     if not signing.verify(bank.notice_secret, body, signature, now.timestamp(), tolerance):
         raise NotAllowed("bad_signature", M["signature"])
     try:
-        data = NoticeIn.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as error:
-        raise invalid(
-            [
-                FieldError(
-                    "body",
-                    "notice_invalid",
-                    Text(str(error)[:300], str(error)[:300], str(error)[:300]),
-                )
-            ]
-        ) from None
+        document = json.loads(body)
+    except ValueError:
+        raise invalid([FieldError("body", "json_invalid", M["json"])]) from None
+    try:
+        data = NoticeIn.model_validate(document)
+    except ValidationError as error:
+        raise invalid(pydantic_field_errors(list(error.errors()))) from None
+
     with transaction.atomic(durable=True):
         existing = (
             PaymentNotice.objects.select_for_update()
@@ -388,7 +395,7 @@ def bank_notice_receive(
             payer_name=data.payer_name,
             transferred_at=data.transferred_at,
             received_at=now,
-            raw=json.loads(body),
+            raw=data.model_dump(mode="json"),
             status=PaymentNotice.Status.UNMATCHED,
         )
         _match(notice, now)
@@ -517,7 +524,8 @@ def notice_match(*, actor: Actor, notice_id: int, invoice_code: str, reason: str
     reason = _reason(reason)
     with transaction.atomic(durable=True):
         notice = _lock_open_notice(notice_id)
-        invoice = Invoice.objects.select_for_update().filter(code=invoice_code.upper()).first()
+        code = invoice_code_or_none(invoice_code)
+        invoice = Invoice.objects.select_for_update().filter(code=code).first() if code else None
         if invoice is None:
             raise invalid(
                 [
@@ -566,7 +574,8 @@ def invoice_refund(*, actor: Actor, invoice_code: str, reason: str) -> Invoice:
     user = _operator(actor)
     reason = _reason(reason)
     with transaction.atomic(durable=True):
-        invoice = Invoice.objects.select_for_update().filter(code=invoice_code.upper()).first()
+        code = invoice_code_or_none(invoice_code)
+        invoice = Invoice.objects.select_for_update().filter(code=code).first() if code else None
         if invoice is None:
             raise NotFound("invoice_not_found", M["invoice_none"].format(code=invoice_code[:20]))
         require_gate(user, invoice.gate_id)
@@ -583,6 +592,13 @@ def invoice_refund(*, actor: Actor, invoice_code: str, reason: str) -> Invoice:
         invoice.status = Invoice.Status.REFUNDED
         _event(invoice, None, "refund", actor, now, reason=reason)
     return invoice
+
+
+def invoice_code_or_none(code: str) -> str | None:
+    """The invoice code in canonical form, or None when it cannot be one (so that nothing
+    odd reaches a query)."""
+    code = code.strip().upper()
+    return code if INVOICE_CODE.fullmatch(code) else None
 
 
 def _lock_open_notice(notice_id: int) -> PaymentNotice:

@@ -12,10 +12,15 @@ refuses NUL bytes and out-of-range integers itself).
 
 The JSON schema of each body comes from the OpenAPI document, so the mutations follow the
 documented types and a new field is broken along with the others.
+
+A bank's payment notice is the exception: its body is read as the bank signed it, not as a
+documented schema. Its rows are signed correctly, so that a refusal is about the content; and
+notices not signed by the bank are refused whatever they contain.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from copy import deepcopy
@@ -33,9 +38,12 @@ from cuakhau.api import api
 from cuakhau.checks.models import AgencyCheck
 from cuakhau.conftest import electronics_import, fruit_export
 from cuakhau.core.tests.world import (
+    BANK,
     World,
     bookable_hour,
     calendar_week_ahead,
+    notice_body,
+    sign_notice,
     world_in_transaction,
 )
 from cuakhau.declarations.models import (
@@ -49,6 +57,15 @@ from cuakhau.declarations.models import (
     TransshipmentLine,
     Trip,
     TripEvent,
+)
+from cuakhau.fees.models import (
+    BankAccount,
+    Invoice,
+    InvoiceEvent,
+    InvoiceItem,
+    PaymentNotice,
+    Receipt,
+    ReceiptCounter,
 )
 from cuakhau.gates import capacity as plan
 from cuakhau.gates.models import CalendarEntry, CapacityOverride, CapacityPlan, PartnerQuota
@@ -95,6 +112,13 @@ STORED = (
     CapacityOverride,
     PartnerQuota,
     CalendarEntry,
+    Invoice,
+    InvoiceItem,
+    InvoiceEvent,
+    PaymentNotice,
+    Receipt,
+    ReceiptCounter,
+    BankAccount,
 )
 WRONG_TYPE = {"not": "this type"}
 HUGE = 10**40  # more digits than any column (bigint, numeric(16, 2)) holds
@@ -111,7 +135,12 @@ class Write:
     body: Callable[[World], Any] | None = None  # None: the operation takes no body
     setup: Callable[[World], None] | None = None
     # Values the rules refuse: (what, change to the valid body, the field the error names).
-    refused: tuple[tuple[str, Callable[[Any], Any], str], ...] = field(default=())
+    # A change takes the valid body, or the body and the world.
+    refused: tuple[tuple[str, Callable[..., Any], str], ...] = field(default=())
+    # Objects named in the body that the caller cannot see: (what, change), answered 404.
+    not_found: tuple[tuple[str, Callable[..., Any]], ...] = field(default=())
+    # A bank's notice: the body as sent is signed with the bank's secret.
+    signed: bool = False
 
     @property
     def method(self) -> str:
@@ -131,13 +160,19 @@ def _send(
     content_type: str = "application/json",
     url: str | None = None,
     query: str = "",
+    signature: str | None = None,
 ) -> Any:
     path = PREFIX + (url if url is not None else write.url.format(**world.refs())) + query
     if raw is None:
         # ensure_ascii keeps a lone surrogate as the ``\\ud800`` escape JSON allows.
         raw = json.dumps(body, default=str).encode() if body is not None else b""
+    headers = {}
+    if write.signed:
+        signature = sign_notice(raw).signature if signature is None else signature
+        if signature:  # an unsigned notice has no header at all
+            headers["HTTP_X_BANK_SIGNATURE"] = signature
     return getattr(world.client_as(write.who), write.method.lower())(
-        path, data=raw, content_type=content_type
+        path, data=raw, content_type=content_type, **headers
     )
 
 
@@ -160,6 +195,17 @@ def _set(document: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 def _at(*path: Any, value: Any) -> Callable[[Any], Any]:
     return lambda body: _set(body, path, value)
+
+
+def _without(name: str) -> Callable[[Any], Any]:
+    return lambda body: {k: v for k, v in body.items() if k != name}
+
+
+def _changed(change: Callable[..., Any], body: Any, world: World) -> Any:
+    """``change`` applied to the valid body (and the world, when it asks for it)."""
+    if len(inspect.signature(change).parameters) == 2:
+        return change(body, world)
+    return change(body)
 
 
 def _correction(world: World) -> dict[str, Any]:
@@ -533,7 +579,101 @@ WRITES = [
         lambda w: {"reason": "Lịch nghỉ thay đổi"},
         refused=NO_REASON,
     ),
+    # --- Fees ------------------------------------------------------------------------------------
+    Write(
+        "POST /invoices",
+        "/invoices",
+        "exporter",
+        201,
+        lambda w: {"trips": [w.trips["declared"]]},
+        refused=(
+            ("nothing to invoice", lambda b: {}, "trips"),
+            ("no trips", _at("trips", value=[]), "trips"),
+            (
+                "trips of two declarations",
+                lambda b, w: {"trips": [*b["trips"], w.trips["booked"]]},
+                "trips",
+            ),
+            ("more than 50 trips", lambda b: {"trips": b["trips"] * 51}, "trips"),
+            ("a trip code longer than any", _at("trips", 0, value="X" * 17), "trips.0"),
+            ("declaration id zero", lambda b: {"declaration_id": 0}, "declaration_id"),
+            ("declaration id beyond any", lambda b: {"declaration_id": HUGE}, "declaration_id"),
+        ),
+        not_found=(
+            ("unknown trip", _at("trips", 0, value="ZZZZZZZZ")),
+            ("the rival's trip", lambda b, w: {"trips": [w.trips["rival"]]}),
+            ("unknown declaration", lambda b: {"declaration_id": 2**62}),
+            ("the rival's declaration", lambda b, w: {"declaration_id": w.declaration_id("rival")}),
+        ),
+    ),
+    Write(
+        "POST /invoices/{code}/refund",
+        "/invoices/{paid_invoice}/refund",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Xe không qua cửa khẩu, hoàn phí"},
+        refused=NO_REASON,
+    ),
+    Write(
+        "POST /payments/notices/{notice_id}/match",
+        "/payments/notices/{notice_id}/match",
+        "gate_operator",
+        200,
+        lambda w: {"invoice": w.invoices["unpaid"], "reason": "Khách ghi sai nội dung CK"},
+        refused=(
+            *NO_REASON,
+            ("unknown invoice", _at("invoice", value="HD00000000"), "invoice"),
+            ("blank invoice", _at("invoice", value="  "), "invoice"),
+            ("an invoice code longer than any", _at("invoice", value="HD" * 21), "invoice"),
+        ),
+    ),
+    Write(
+        "POST /payments/notices/{notice_id}/refund",
+        "/payments/notices/{notice_id}/refund",
+        "gate_operator",
+        200,
+        lambda w: {"reason": "Không khớp hóa đơn nào, trả lại người chuyển"},
+        refused=NO_REASON,
+    ),
+    # The bank signs; who sends it does not matter (here nobody signed in).
+    Write(
+        "POST /banks/{bank}/notices",
+        f"/banks/{BANK}/notices",
+        "anonymous",
+        200,
+        lambda w: notice_body(w.invoices["unpaid"], _amount(w, "unpaid")),
+        signed=True,
+        refused=(
+            ("negative amount", _at("amount", value=-850_000), "amount"),
+            ("no amount", _at("amount", value=0), "amount"),
+            ("amount as words", _at("amount", value="tám trăm nghìn"), "amount"),
+            ("amount as true (1 VND?)", _at("amount", value=True), "amount"),
+            ("amount beyond any transfer", _at("amount", value=HUGE), "amount"),
+            ("missing reference", _without("reference"), "reference"),
+            ("blank reference", _at("reference", value=""), "reference"),
+            ("missing amount", _without("amount"), "amount"),
+            ("missing description", _without("description"), "description"),
+            ("missing transfer time", _without("transferred_at"), "transferred_at"),
+            ("not a time", _at("transferred_at", value="hôm qua"), "transferred_at"),
+            (
+                "a time no calendar has",
+                _at("transferred_at", value="9999-12-31T23:59:59-12:00"),
+                "transferred_at",
+            ),
+            ("a description longer than kept", _at("description", value="x" * 301), "description"),
+            ("a NUL character in the reference", _at("reference", value="FT\x00"), "reference"),
+            (
+                "a lone surrogate in the payer's name",
+                _at("payer_name", value="x\ud800y"),
+                "payer_name",
+            ),
+        ),
+    ),
 ]
+
+
+def _amount(world: World, invoice: str) -> int:
+    return Invoice.objects.get(code=world.invoices[invoice]).amount_vnd
 
 
 @pytest.fixture(scope="module")
@@ -699,7 +839,8 @@ def test_the_valid_request_succeeds(write: Write, world: World, db: Any) -> None
     assert response.status_code == write.ok, response.content.decode()[:800]
 
 
-BODY_WRITES = [w for w in WRITES if w.body is not None]
+# The bank's notice has no documented body (it is read as signed): it has its own tests below.
+BODY_WRITES = [w for w in WRITES if w.body is not None and not w.signed]
 
 
 @pytest.mark.parametrize("write", BODY_WRITES, ids=[w.id for w in BODY_WRITES])
@@ -765,8 +906,24 @@ def test_values_the_rules_refuse(
     body = _prepare(world, write)
     _what, change, field_name = refusal
     before = _stored()
-    response = _send(world, write, change(body))
+    response = _send(world, write, _changed(change, body, world))
     _assert_refused(response, (422,), {field_name})
+    assert _stored() == before
+
+
+NOT_FOUND = [(w, n) for w in WRITES for n in w.not_found]
+
+
+@pytest.mark.parametrize(
+    ("write", "missing"), NOT_FOUND, ids=[f"{w.id}: {n[0]}" for w, n in NOT_FOUND]
+)
+def test_objects_the_caller_cannot_see_are_not_found(
+    write: Write, missing: tuple[str, Callable[..., Any]], world: World, db: Any
+) -> None:
+    body = _prepare(world, write)
+    before = _stored()
+    response = _send(world, write, _changed(missing[1], body, world))
+    _assert_refused(response, (404,))
     assert _stored() == before
 
 
@@ -891,3 +1048,139 @@ def test_the_public_call_record_of_any_day_answers(
         assert response.json() == []
     else:
         _assert_refused(response, (422,), {"day"})
+
+
+# --- A bank's notice: read as the bank signed it ---------------------------------------------
+NOTICE = next(w for w in WRITES if w.signed)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b'{"reference": ', id="unreadable JSON"),
+        pytest.param(b"\xff\xfe\x00{", id="not UTF-8"),
+        pytest.param(b'{"a": 1}{"b": 2}', id="two documents"),
+        pytest.param(b"[]", id="a list"),
+        pytest.param(b'"text"', id="text"),
+        pytest.param(b"null", id="null"),
+        pytest.param(b"", id="nothing"),
+    ],
+)
+def test_signed_notices_that_are_not_a_notice_are_refused(
+    raw: bytes, world: World, db: Any
+) -> None:
+    # Signed by the bank, so the refusal is about the content: the body as a whole.
+    before = _stored()
+    response = _send(world, NOTICE, raw=raw)
+    _assert_refused(response, (422,), {"body"})
+    assert _stored() == before
+
+
+def _forged(body: bytes) -> str:
+    return sign_notice(body, secret="not-the-bank-secret").signature
+
+
+def _stale(body: bytes) -> str:
+    return sign_notice(body, at=timezone.now() - timedelta(minutes=10)).signature
+
+
+def _ahead(body: bytes) -> str:
+    return sign_notice(body, at=timezone.now() + timedelta(minutes=10)).signature
+
+
+def _of_another_body(body: bytes) -> str:
+    return sign_notice(body.replace(b'"amount": ', b'"amount": 1')).signature
+
+
+def _without_time(body: bytes) -> str:
+    return sign_notice(body).signature.split(",", 1)[1]
+
+
+def _not_hex(body: bytes) -> str:
+    stamp = int(timezone.now().timestamp())
+    return f"t={stamp},v1=" + "z" * 64
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        pytest.param(lambda body: "", id="unsigned"),
+        pytest.param(_forged, id="forged: another secret"),
+        pytest.param(_stale, id="replayed: signed ten minutes ago"),
+        pytest.param(_ahead, id="signed ten minutes ahead"),
+        pytest.param(_of_another_body, id="tampered: the signature of another body"),
+        pytest.param(_without_time, id="no time"),
+        pytest.param(_not_hex, id="not a signature"),
+        pytest.param(lambda body: "t=1,v1=" + "0" * 64 + ",garbage", id="malformed"),
+    ],
+)
+def test_notices_not_signed_by_the_bank_are_refused(
+    signature: Callable[[bytes], str], world: World, db: Any
+) -> None:
+    body = _prepare(world, NOTICE)
+    raw = json.dumps(body).encode()
+    before = _stored()
+    response = _send(world, NOTICE, raw=raw, signature=signature(raw))
+    error = _assert_refused(response, (403,))
+    assert error["code"] == "bad_signature"
+    assert _stored() == before
+
+
+def test_a_nul_character_in_a_field_the_platform_ignores_is_no_server_error(
+    world: World, db: Any
+) -> None:
+    # Fields the platform does not read are ignored, but the notice is kept as sent (``raw``):
+    # it is taken (200) or refused (422), never a crash of the database (PostgreSQL refuses NUL
+    # in jsonb), and a refusal stores nothing.
+    body = {**_prepare(world, NOTICE), "note": "x\x00y"}
+    before = _stored()
+    client = world.client_as(NOTICE.who)
+    client.raise_request_exception = False  # a server error is an answer here
+    response = client.post(PREFIX + NOTICE.url, **sign_notice(body).request())
+    assert response.status_code in (200, 422), response.content.decode()[:300]
+    if response.status_code == 422:
+        _assert_refused(response, (422,))
+        assert _stored() == before
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "who"),
+    [
+        ("get", "/invoices/{code}", "exporter"),
+        ("post", "/invoices/{code}/refund", "gate_operator"),
+    ],
+)
+@pytest.mark.parametrize("code", ["HD%00", "HD%2500", "H" * 300, "hd\u00e9", "%F0%9F%92%B8"])
+def test_invoice_codes_that_are_not_codes_are_refused(
+    method: str, url: str, who: str, code: str, world: World, db: Any
+) -> None:
+    # Not found (or refused as input): never a query the database cannot run.
+    before = _stored()
+    client = world.client_as(who)
+    client.raise_request_exception = False  # a server error is an answer here
+    kwargs = {"data": {"reason": "Hoàn phí"}, "content_type": "application/json"}
+    response = getattr(client, method)(
+        PREFIX + url.format(code=code), **(kwargs if method == "post" else {})
+    )
+    _assert_refused(response, (404, 422))
+    assert _stored() == before
+
+
+def test_a_notice_to_an_unknown_bank_is_not_found(world: World, db: Any) -> None:
+    body = _prepare(world, NOTICE)
+    before = _stored()
+    response = _send(world, NOTICE, body, url="/banks/NOPE/notices")
+    _assert_refused(response, (404,))
+    assert _stored() == before
+
+
+def test_a_reference_sent_again_with_other_content_is_refused(world: World, db: Any) -> None:
+    # The bank's reference is its transfer's identity: the same again with another amount is a
+    # conflict, and pays nothing.
+    body = _prepare(world, NOTICE)
+    assert _send(world, NOTICE, body).status_code == 200
+    before = _stored()
+    response = _send(world, NOTICE, {**body, "amount": body["amount"] + 1})
+    error = _assert_refused(response, (409,))
+    assert error["code"] == "reference_reused"
+    assert _stored() == before

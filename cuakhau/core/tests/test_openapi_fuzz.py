@@ -104,7 +104,16 @@ COVERAGE_ACTOR = {
     "POST /api/v1/queue/passages/{passage}/{direction}/calendar": "gate_operator",
     "POST /api/v1/queue/calendar/{entry_id}/delete": "gate_operator",
     "GET /api/v1/public/passages/{passage}/calendar": "anonymous",
-}  # everything else (webhooks, slots, queue places, extensions among them): the exporter
+    # Fees: refunds and reconciliation are the gate operators'; the bank's notice is public
+    # (the fuzzer cannot sign it: it must answer 403, documented) and so is a receipt's check.
+    "POST /api/v1/invoices/{code}/refund": "gate_operator",
+    "GET /api/v1/payments/notices": "gate_operator",
+    "POST /api/v1/payments/notices/{notice_id}/match": "gate_operator",
+    "POST /api/v1/payments/notices/{notice_id}/refund": "gate_operator",
+    "POST /api/v1/banks/{bank}/notices": "anonymous",
+    "GET /api/v1/public/receipts/{token}": "anonymous",
+}  # everything else (webhooks, slots, queue places, extensions, quotes and invoices among
+# them): the exporter
 
 
 def _served_document() -> dict[str, Any]:
@@ -183,6 +192,10 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Any:
             qr=built.qr,
             plate=["12C-123.45", "12C 12345", "桂F12345", "12C-555.66"],
             export_document=built.documents["export"],
+            invoice=[*built.invoices.values(), "HD00000000", built.invoices["unpaid"].lower()],
+            notice_id=[built.notice_id, built.chi_ma_notice_id],
+            bank=["VCB-LS", "vcb-ls", "NOPE"],
+            token=[built.receipt_token, built.receipt_token[:-1]],
         )
         yield built
     REAL.clear()
@@ -408,7 +421,30 @@ def _queue_body(label: str) -> st.SearchStrategy[Any] | None:
     return None
 
 
+def _fees_body(label: str) -> st.SearchStrategy[Any] | None:
+    if label == "POST /api/v1/invoices":
+        codes = st.lists(st.sampled_from(REAL["code"]), min_size=0, max_size=3)
+        return st.one_of(
+            codes.map(lambda trips: {"trips": trips}),
+            st.sampled_from(REAL["declaration_id"]).map(lambda d: {"declaration_id": d}),
+            st.tuples(codes, st.sampled_from(REAL["declaration_id"])).map(
+                lambda t: {"trips": t[0], "declaration_id": t[1]}
+            ),
+        )
+    # A reason first (Hypothesis starts from the first choice), so that the money moves.
+    reason = st.sampled_from(["Khách ghi sai nội dung CK", "", " "])
+    if label.endswith("/match"):
+        invoice = st.sampled_from(REAL["invoice"])  # unpaid, paid, Chi Ma's, unknown, lower
+        return st.fixed_dictionaries({"invoice": invoice, "reason": reason})
+    if label.endswith("/refund"):
+        return st.fixed_dictionaries({"reason": reason})
+    return None
+
+
 def _real_body(label: str) -> st.SearchStrategy[Any] | None:
+    fees = _fees_body(label)
+    if fees is not None:
+        return fees
     if label.endswith(
         ("/declarations", "/declarations/validate", "/declarations/{declaration_id}")
     ):
@@ -430,6 +466,13 @@ def _valid_path_value(value: Any) -> bool:
     return isinstance(value, str) or (isinstance(value, int) and 1 <= value < 2**63)
 
 
+def _real_values(label: str, name: str) -> list[Any]:
+    """Real values of a path parameter: ``code`` names a trip, except in an invoice's path."""
+    if name == "code" and "/invoices/" in label:
+        return REAL["invoice"]  # type: ignore[no-any-return]
+    return REAL[name]  # type: ignore[no-any-return]
+
+
 def aim_at_real_objects(context: Any, case: Any) -> Any:
     """Half of the time point the request at real objects, and for positive cases with a rich
     body half of the time send a real document with a few fields broken."""
@@ -440,7 +483,8 @@ def aim_at_real_objects(context: Any, case: Any) -> Any:
     path = None
     # A path made invalid on purpose stays as generated: that is the point of the case.
     if keys and all(_valid_path_value(v) for v in case.path_parameters.values()):
-        path = st.fixed_dictionaries({k: st.sampled_from(REAL[k]) for k in keys})
+        label = case.operation.label
+        path = st.fixed_dictionaries({k: st.sampled_from(_real_values(label, k)) for k in keys})
         choices.append(path.map(lambda p: {"path": p}))
     body = _real_body(case.operation.label)
     if body is not None and (

@@ -6,6 +6,8 @@ of caller, answers the status the rules say (domain.md §3, style.md "Permission
 * the API token acts as its enterprise, but cannot manage tokens (those need a signed-in session);
 * an officer acts only for their agency at their gates: 403 otherwise, 404 when the trip is not
   theirs to see (another gate, or no check by their agency); drafts are the enterprise's own;
+* fees: invoices are the enterprise's and its gate's operators'; reconciliation and refunds are
+  the gate operators' alone; a bank's notice is authenticated by its signature, whoever sends it;
 * every status is one the OpenAPI document declares for the operation.
 
 Each cell runs in its own savepoint over the shared world (``world.py``), so a call that
@@ -28,11 +30,16 @@ from django.utils import timezone
 from cuakhau.api import api
 from cuakhau.conftest import fruit_export
 from cuakhau.core.tests.world import (
+    BANK,
+    Signed,
     World,
     bookable_hour,
     calendar_week_ahead,
+    notice_body,
+    sign_notice,
     world_in_transaction,
 )
+from cuakhau.fees.models import Invoice
 from cuakhau.gates import capacity as plan
 
 PREFIX = "/api/v1"
@@ -127,7 +134,9 @@ class Cell:
 def _call(world: World, who: str, method: str, url: str, body: Any = None) -> Any:
     client = world.client_as(who)
     kwargs: dict[str, Any] = {}
-    if method in ("POST", "PUT"):
+    if isinstance(body, Signed):  # a bank's notice: its bytes as signed, and the signature
+        kwargs = body.request()
+    elif method in ("POST", "PUT"):
         kwargs = {"data": {} if body is None else body, "content_type": "application/json"}
     return getattr(client, method.lower())(PREFIX + url, **kwargs)
 
@@ -188,6 +197,38 @@ PLAN = {
     "reason": "Mở thêm làn",
 }
 CALL_ARRIVED = _step("gate_operator", "POST", "/trips/{arrived}/call")
+
+
+# --- Fees --------------------------------------------------------------------------------------
+# An invoice at Hữu Nghị: its enterprise, the gate's operators and the administrator see it;
+# everyone else is told it does not exist (the read is scoped, like a trip's).
+SEES_HN_INVOICE = expect(404, exporter=200, token=200, gate_operator=200, administrator=200)
+# Reconciliation and refunds: the gate operators alone (RECONCILING_ROLES; not the
+# administrator, who sees the queue but does not handle money).
+REFUND = {"reason": "Xe không qua cửa khẩu, hoàn phí"}
+NOTICES = "/payments/notices"
+
+
+def _match(invoice: str) -> Callable[[World, str], dict[str, Any]]:
+    return lambda w, r: {"invoice": w.invoices[invoice], "reason": "Khách ghi sai nội dung CK"}
+
+
+def _paying_notice(world: World, role: str) -> Signed:
+    # Signed when the cell runs (the signature's time must be now): it pays the unpaid invoice.
+    return sign_notice(notice_body(world.invoices["unpaid"], _amount(world, "unpaid")))
+
+
+def _amount(world: World, invoice: str) -> int:
+    return Invoice.objects.get(code=world.invoices[invoice]).amount_vnd
+
+
+def _forged_notice(world: World, role: str) -> Signed:
+    body = notice_body(world.invoices["unpaid"], _amount(world, "unpaid"))
+    return sign_notice(body, secret="not-the-bank-secret")
+
+
+def _unsigned_notice(world: World, role: str) -> Signed:
+    return Signed(_paying_notice(world, role).body, "")
 
 
 MATRIX: list[Cell] = [
@@ -548,6 +589,155 @@ MATRIX: list[Cell] = [
         body={"reason": "Lịch nghỉ thay đổi"},
         name="Chi Ma calendar entry delete",
     ),
+    # --- Fees: quotes and invoices, the enterprise's (and its gate's operators') --------------
+    # The fee is part of the trip: whoever sees the trip sees its quote.
+    Cell("GET /trips/{code}/fee", "/trips/{arrived}/fee", SEES_EXPORT),
+    Cell(
+        "GET /trips/{code}/fee",
+        "/trips/{chi_ma}/fee",
+        expect(404, exporter=200, token=200, administrator=200, chi_ma_customs=200),
+        name="Chi Ma trip fee",
+    ),
+    Cell(
+        "POST /invoices",
+        "/invoices",
+        expect(403, exporter=201, token=201, rival=404),
+        body=lambda w, r: {"trips": [w.trips["declared"]]},
+    ),
+    Cell(
+        "POST /invoices",
+        "/invoices",
+        expect(403, exporter=201, token=201, rival=404),
+        body=lambda w, r: {"declaration_id": w.declaration_id("export")},
+        name="invoice of a declaration",
+    ),
+    Cell(
+        "POST /invoices",
+        "/invoices",
+        expect(403, exporter=404, token=404, rival=201),
+        body=lambda w, r: {"trips": [w.trips["rival"]]},
+        name="invoice of the rival's trip",
+    ),
+    Cell(
+        "POST /invoices",
+        "/invoices",
+        expect(403, exporter=409, token=409, rival=404),
+        body=lambda w, r: {"trips": [w.trips["fee_unpaid"]]},
+        name="invoice of a trip already invoiced",
+    ),
+    # Lists are scoped (see test_fee_lists_show_only_what_the_role_may_see): never refused.
+    Cell("GET /invoices", "/invoices", expect(200)),
+    Cell("GET /invoices/{code}", "/invoices/{unpaid_invoice}", SEES_HN_INVOICE),
+    Cell(
+        "GET /invoices/{code}",
+        "/invoices/{paid_invoice}",
+        SEES_HN_INVOICE,
+        name="paid invoice",
+    ),
+    Cell(
+        "GET /invoices/{code}",
+        "/invoices/{chi_ma_invoice}",
+        expect(404, exporter=200, token=200, administrator=200),
+        name="Chi Ma invoice",
+    ),
+    Cell(
+        "GET /invoices/{code}",
+        "/invoices/HD00000000",
+        expect(404),
+        name="unknown invoice",
+    ),
+    Cell(
+        "POST /invoices/{code}/refund",
+        "/invoices/{paid_invoice}/refund",
+        OPERATOR_ONLY,
+        body=REFUND,
+    ),
+    Cell(
+        "POST /invoices/{code}/refund",
+        "/invoices/{unpaid_invoice}/refund",
+        expect(403, gate_operator=409),
+        body=REFUND,
+        name="refund of an unpaid invoice",
+    ),
+    # --- Fees: the reconciliation queue, the gate operators' ---------------------------------
+    Cell("GET /payments/notices", NOTICES, expect(200)),
+    # A transfer naming no invoice is in every operator's queue; it pays an invoice of theirs.
+    Cell(
+        "POST /payments/notices/{notice_id}/match",
+        NOTICES + "/{notice_id}/match",
+        OPERATOR_ONLY,
+        body=_match("unpaid"),
+    ),
+    Cell(
+        "POST /payments/notices/{notice_id}/match",
+        NOTICES + "/{notice_id}/match",
+        expect(403),
+        body=_match("chi_ma"),
+        name="match to another gate's invoice",
+    ),
+    Cell(
+        "POST /payments/notices/{notice_id}/match",
+        NOTICES + "/{notice_id}/match",
+        expect(403, gate_operator=409),
+        body=_match("paid"),
+        name="match to a paid invoice",
+    ),
+    # A short payment of a Chi Ma invoice is in Chi Ma's queue only.
+    Cell(
+        "POST /payments/notices/{notice_id}/match",
+        NOTICES + "/{chi_ma_notice_id}/match",
+        expect(403, gate_operator=404),
+        body=_match("unpaid"),
+        name="match of another gate's notice",
+    ),
+    Cell(
+        "POST /payments/notices/{notice_id}/refund",
+        NOTICES + "/{notice_id}/refund",
+        OPERATOR_ONLY,
+        body=REFUND,
+    ),
+    Cell(
+        "POST /payments/notices/{notice_id}/refund",
+        NOTICES + "/{chi_ma_notice_id}/refund",
+        expect(403, gate_operator=404),
+        body=REFUND,
+        name="refund of another gate's notice",
+    ),
+    # --- Fees: the banks' notices (the signature is the credential) and receipts ------------
+    Cell(
+        "POST /banks/{bank}/notices",
+        f"/banks/{BANK}/notices",
+        public(),
+        body=_paying_notice,
+    ),
+    Cell(
+        "POST /banks/{bank}/notices",
+        f"/banks/{BANK}/notices",
+        public(403),
+        body=_unsigned_notice,
+        name="unsigned bank notice",
+    ),
+    Cell(
+        "POST /banks/{bank}/notices",
+        f"/banks/{BANK}/notices",
+        public(403),
+        body=_forged_notice,
+        name="bank notice signed with another secret",
+    ),
+    Cell(
+        "POST /banks/{bank}/notices",
+        "/banks/NOPE/notices",
+        public(404),
+        body=_paying_notice,
+        name="notice of an unknown bank",
+    ),
+    Cell("GET /public/receipts/{token}", "/public/receipts/{receipt_token}", public()),
+    Cell(
+        "GET /public/receipts/{token}",
+        "/public/receipts/not-a-receipt-token",
+        public(404),
+        name="unknown receipt",
+    ),
     # --- Agency checks ----------------------------------------------------------------------
     Cell("GET /checks/pending", "/checks/pending", expect(200)),
     # Customs' check on the durian truck in the control area: only customs at Hữu Nghị.
@@ -634,9 +824,9 @@ def test_permission(cell: Cell, role: str, world: World, db: Any) -> None:
 
 # --- Lists: scoped to the caller, never a row more ---------------------------------------------
 
-_ALL = {"draft", "export", "at_gate", "import", "rival", "chi_ma", "queued"}
-_OWN = {"draft", "export", "at_gate", "import", "chi_ma", "queued"}
-_AT_HN_TT = {"export", "at_gate", "import", "rival", "queued"}
+_ALL = {"draft", "export", "at_gate", "import", "rival", "chi_ma", "queued", "fees"}
+_OWN = {"draft", "export", "at_gate", "import", "chi_ma", "queued", "fees"}
+_AT_HN_TT = {"export", "at_gate", "import", "rival", "queued", "fees"}
 # Declarations (by world name) whose rows each role finds in /declarations and /trips.
 VISIBLE = {
     "exporter": _OWN,
@@ -645,7 +835,8 @@ VISIBLE = {
     "gate_operator": _AT_HN_TT,
     "customs_officer": _AT_HN_TT,
     "border_guard": _AT_HN_TT,
-    "plant_officer": {"export", "at_gate", "rival", "queued"},  # durian needs plant quarantine
+    # durian needs plant quarantine
+    "plant_officer": {"export", "at_gate", "rival", "queued", "fees"},
     "animal_officer": set(),
     "leader": set(),
     "administrator": _ALL,
@@ -675,6 +866,34 @@ def test_lists_show_only_what_the_role_may_see(role: str, world: World, db: Any)
     assert {names[t["declaration_id"]] for t in trip_rows} == VISIBLE[role]
     assert bool(corrections) is (role in SEES_CORRECTION)
     assert {trips[c["trip"]] for c in pending} == PENDING[role]
+
+
+# Invoices (by world name) in each role's /invoices, and notices in its reconciliation queue.
+_OWN_INVOICES = {"unpaid", "paid", "chi_ma"}
+INVOICES: dict[str, set[str]] = {role: set() for role in VISIBLE} | {
+    "exporter": _OWN_INVOICES,
+    "token": _OWN_INVOICES,
+    "gate_operator": {"unpaid", "paid"},
+    "administrator": _OWN_INVOICES,
+}
+QUEUE: dict[str, set[str]] = {role: set() for role in VISIBLE} | {
+    "gate_operator": {"notice_id"},
+    "administrator": {"notice_id", "chi_ma_notice_id"},
+}
+
+
+@pytest.mark.parametrize("role", VISIBLE)
+def test_fee_lists_show_only_what_the_role_may_see(role: str, world: World, db: Any) -> None:
+    invoices = {code: name for name, code in world.invoices.items()}
+    notices = {world.notice_id: "notice_id", world.chi_ma_notice_id: "chi_ma_notice_id"}
+
+    invoice_rows = _call(world, role, "GET", "/invoices?limit=500").json()["items"]
+    paid_rows = _call(world, role, "GET", "/invoices?status=paid&limit=500").json()["items"]
+    queue = _call(world, role, "GET", "/payments/notices?limit=500").json()["items"]
+
+    assert {invoices[i["code"]] for i in invoice_rows} == INVOICES[role]
+    assert {invoices[i["code"]] for i in paid_rows} == INVOICES[role] & {"paid"}
+    assert {notices[n["id"]] for n in queue} == QUEUE[role]
 
 
 def test_a_session_write_without_its_csrf_token_is_refused(world: World, db: Any) -> None:

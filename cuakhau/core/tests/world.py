@@ -26,8 +26,10 @@ from cuakhau.accounts.models import ApiToken, User
 from cuakhau.accounts.roles import Role
 from cuakhau.conftest import electronics_import, fruit_export, make_enterprise, make_user
 from cuakhau.declarations.links import trip_qr_payload
+from cuakhau.fees.models import BankAccount, PaymentNotice, Receipt
 from cuakhau.gates import capacity as plan
 from cuakhau.gates.models import CalendarEntry, CapacityPlan, Gate
+from cuakhau.notifications import signing
 from cuakhau.notifications.models import Channel, OutboxMessage
 from cuakhau.notifications.models import Status as DeliveryStatus
 
@@ -64,6 +66,11 @@ class World:
     slot_code: str = ""  # the live slot booking of the "booked" trip
     calendar_entry_id: int = 0  # a closure ahead at Hữu Nghị's freight road (the operator's)
     chi_ma_calendar_entry_id: int = 0  # a closure ahead at Chi Ma (not the operator's gate)
+    # Fees: invoices by name ("unpaid" and "paid" at Hữu Nghị, "chi_ma" unpaid at Chi Ma) → code.
+    invoices: dict[str, str] = field(default_factory=dict)
+    receipt_token: str = ""  # the public check token of the paid invoice's receipt
+    notice_id: int = 0  # a bank notice matching no invoice, in every operator's queue
+    chi_ma_notice_id: int = 0  # a short payment of the Chi Ma invoice (Chi Ma's queue)
     # Declaration name → its latest stored document (with trip codes), as versions shows it.
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Persona → (cookies, headers) of a signed-in browser session, for raw WSGI calls.
@@ -94,6 +101,10 @@ class World:
             "message_id": self.message_id,
             "calendar_entry_id": self.calendar_entry_id,
             "chi_ma_calendar_entry_id": self.chi_ma_calendar_entry_id,
+            **{f"{name}_invoice": code for name, code in self.invoices.items()},
+            "receipt_token": self.receipt_token,
+            "notice_id": self.notice_id,
+            "chi_ma_notice_id": self.chi_ma_notice_id,
         }
 
     def client_as(self, who: str) -> Client:
@@ -255,6 +266,40 @@ def build_world() -> World:
         name_vi="Diễn tập phòng cháy",
     )
     world.chi_ma_calendar_entry_id = chi_ma.pk
+    # Fees, on a fourth export through Hữu Nghị (two trucks on their way): one invoice unpaid,
+    # one paid by a matching bank notice (with its receipt); the Chi Ma trip's invoice paid
+    # short; and a transfer naming no invoice, waiting for an operator.
+    d["fees"] = exporter.ok(
+        "POST",
+        "/declarations?submit=true",
+        fruit_export(
+            trips=[
+                fruit_export()["trips"][0] | {"tractor_plate": "12C-222.33"},
+                fruit_export()["trips"][1] | {"tractor_plate": "12C-444.55"},
+            ]
+        ),
+    )
+    world.trips["fee_unpaid"] = d["fees"]["trips"][0]["code"]
+    world.trips["fee_paid"] = d["fees"]["trips"][1]["code"]
+    invoices = {
+        name: exporter.ok("POST", "/invoices", {"trips": [world.trips[trip]]})
+        for name, trip in (("unpaid", "fee_unpaid"), ("paid", "fee_paid"), ("chi_ma", "chi_ma"))
+    }
+    world.invoices = {name: invoice["code"] for name, invoice in invoices.items()}
+    paid = invoices["paid"]
+    matched = post_notice(notice_body(paid["code"], paid["amount_vnd"], reference="FT26327100001"))
+    assert matched["status"] == "matched", matched
+    world.receipt_token = Receipt.objects.get(invoice__code=paid["code"]).verify_token
+    lost = post_notice(
+        notice_body("", 10_000_000, reference="FT26327100002", description="THANH TOAN PHI")
+    )
+    assert lost["status"] == "unmatched", lost
+    short = invoices["chi_ma"]
+    underpaid = post_notice(
+        notice_body(short["code"], short["amount_vnd"] - 1_000, reference="FT26327100003")
+    )
+    assert underpaid["status"] == "underpaid", underpaid
+    world.notice_id, world.chi_ma_notice_id = lost["id"], underpaid["id"]
     for name, declaration in d.items():
         if declaration["status"] == "submitted":
             owner = rival_api if name == "rival" else exporter
@@ -262,6 +307,56 @@ def build_world() -> World:
             world.documents[name] = versions[-1]["document"]
     world.sessions = {name: session_credentials(user) for name, user in u.items()}
     return world
+
+
+BANK = "VCB-LS"  # the collecting account the fees migration seeds
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A bank's payment notice as the bank sends it: the exact bytes and their signature."""
+
+    body: bytes
+    signature: str
+
+    def request(self) -> dict[str, Any]:
+        """Keyword arguments for a Django test client's ``post`` (no header when unsigned)."""
+        headers = {"HTTP_X_BANK_SIGNATURE": self.signature} if self.signature else {}
+        return {"data": self.body, "content_type": "application/json", **headers}
+
+
+def notice_body(
+    invoice_code: str, amount: int, *, reference: str = "FT26327999999", **changes: Any
+) -> dict[str, Any]:
+    """A bank's payment notice paying ``amount`` with the invoice code in its description."""
+    return {
+        "reference": reference,
+        "amount": amount,
+        "description": f"CK {invoice_code} thanh toan phi ha tang".strip(),
+        "transferred_at": timezone.now().isoformat(),
+        "payer_account": "0011001932418",
+        "payer_name": "CONG TY TNHH NONG SAN XANH LANG SON",
+        **changes,
+    }
+
+
+def sign_notice(
+    body: dict[str, Any] | bytes, *, secret: str | None = None, at: datetime | None = None
+) -> Signed:
+    """``body`` (JSON, or bytes as they are) signed now (or ``at``) with the bank's secret."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    if secret is None:
+        secret = BankAccount.objects.get(code=BANK).notice_secret
+    stamp = int((at or timezone.now()).timestamp())
+    return Signed(raw, signing.sign(secret, raw, stamp))
+
+
+def post_notice(body: dict[str, Any]) -> dict[str, Any]:
+    """Send a signed notice as the bank; the payment notice it stored (as operators see it)."""
+    response = Client().post(f"/api/v1/banks/{BANK}/notices", **sign_notice(body).request())
+    assert response.status_code == 200, response.content
+    notice = PaymentNotice.objects.get(bank_account__code=BANK, reference=body["reference"])
+    return {"id": notice.pk, "status": notice.status, **response.json()}
 
 
 def calendar_week_ahead(**changes: Any) -> dict[str, Any]:
