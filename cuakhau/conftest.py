@@ -288,3 +288,12 @@ def _fresh_reference_index() -> Any:
     forget_reference_index()
     yield
     forget_reference_index()
+
+
+@pytest.fixture
+def browser(transactional_db: Any, live_server: Any) -> Any:
+    """Debian's chromium, headless (see ``cuakhau/core/tests/browser.py``)."""
+    from cuakhau.core.tests.browser import launch_chromium
+
+    with launch_chromium() as chromium:
+        yield chromium

@@ -6,72 +6,23 @@ operator checks it in; the driver's page follows the trip by itself.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from django.db import connections
+from playwright import sync_api as playwright
 
 from cuakhau.accounts.models import User
 from cuakhau.conftest import PASSWORD, fruit_export
 from cuakhau.core.actors import Actor
+from cuakhau.core.tests.browser import BROWSER_TEST
 from cuakhau.declarations import links, services
 from cuakhau.declarations.documents import DeclarationDoc
 from cuakhau.declarations.lifecycle import TripState
 from cuakhau.declarations.models import Declaration, Trip
 
-playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    # The live server runs in another thread: the data must be committed, and the reference
-    # data the migrations seeded must come back after each test's flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture
-def browser(transactional_db: None, live_server: Any) -> Iterator[Any]:
-    """A headless chromium, started after the test database is ready.
-
-    Playwright's sync API runs an event loop (in greenlets) in this thread: Django then sees
-    another context, with connections of its own. The database is therefore set up (and its
-    seeded reference data restored) before the browser starts, and the connections the test
-    opened in Playwright's context are closed before it stops.
-    """
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make system-packages)")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with playwright.sync_playwright() as p:
-            chromium = p.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-                connections.close_all()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+pytestmark = BROWSER_TEST
 
 
 def sign_in(browser: Any, base: str, username: str) -> Any:

@@ -6,19 +6,17 @@ PDF."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from django.db import connections
 from django.utils import timezone
+from playwright import sync_api as playwright
 
 from cuakhau.accounts.models import User
 from cuakhau.conftest import PASSWORD, fruit_export
 from cuakhau.core.actors import Actor
+from cuakhau.core.tests.browser import BROWSER_TEST
 from cuakhau.declarations import links
 from cuakhau.declarations import services as declaration_services
 from cuakhau.declarations.documents import DeclarationDoc
@@ -26,50 +24,9 @@ from cuakhau.fees import services
 from cuakhau.fees.models import BankAccount, Invoice, Receipt
 from cuakhau.notifications import signing
 
-playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    # The live server runs in another thread: data must be committed, and the seeded reference
-    # data (the fee schedule, the collecting account) restored after each test's flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture
-def browser(transactional_db: None, live_server: Any) -> Iterator[Any]:
-    """A headless chromium, started once the test database is ready (see core's browser tests
-    for why the connections are closed in Playwright's context)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make system-packages)")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with playwright.sync_playwright() as p:
-            chromium = p.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-                connections.close_all()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+pytestmark = BROWSER_TEST
 
 
 def sign_in(browser: Any, base: str, username: str) -> Any:

@@ -4,66 +4,22 @@ with a CJK font, and keeps the last data on screen when the network drops."""
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from django.db import connections
+from playwright import sync_api as playwright
 
 from cuakhau.accounts.models import User
 from cuakhau.core.actors import Actor
+from cuakhau.core.tests.browser import BROWSER_TEST
 from cuakhau.declarations.models import Trip
 from cuakhau.gates.models import CapacityPlan
 from cuakhau.queueing import services
 from cuakhau.queueing.templatetags.queue import board_plate
 
-playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    # The live server runs in another thread: data must be committed, and the seeded reference
-    # data restored after each test's flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-
-@pytest.fixture
-def browser(transactional_db: None, live_server: Any) -> Iterator[Any]:
-    """A headless chromium, started once the test database is ready (see core's browser tests
-    for why the connections are closed in Playwright's context)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (make system-packages)")
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with playwright.sync_playwright() as p:
-            chromium = p.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                yield chromium
-            finally:
-                chromium.close()
-                connections.close_all()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+pytestmark = BROWSER_TEST
 
 
 def fonts_of(page: Any, selector: str) -> list[dict[str, Any]]:
