@@ -230,7 +230,9 @@ def invoice_create(
         for trip in locked:
             _require_invoiceable(trip)
         all_schedules = schedules()
-        fees = [(trip, rules.calculate(trip_facts(trip), all_schedules)) for trip in locked]
+        # The facts once per trip (they read its goods and containers): for the fee and the item.
+        facts = {trip.pk: trip_facts(trip) for trip in locked}
+        fees = [(trip, rules.calculate(facts[trip.pk], all_schedules)) for trip in locked]
         bank = BankAccount.objects.filter(is_active=True).order_by("code").first()
         if bank is None:
             raise Conflict("no_collecting_account", M["no_bank"])
@@ -260,7 +262,7 @@ def invoice_create(
                 amount_vnd=fee.amount,
                 vehicle_class=fee.vehicle_class,
                 regime=declaration.regime.code,
-                route=trip_facts(trip).route.value,
+                route=facts[trip.pk].route.value,
                 categories=[c.value for c in fee.categories],
                 lines=[
                     {

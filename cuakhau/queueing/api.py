@@ -383,7 +383,7 @@ def pause(request: HttpRequest, passage: ShortStr, direction: Direction, payload
         paused=payload.paused,
         reason=payload.reason,
     )
-    return passage_out(capacity_plan, capacity_now(capacity_plan, timezone.now()))
+    return _passage_reply(capacity_plan)
 
 
 @router.put(
@@ -406,7 +406,7 @@ def plan_update(
         ),
         reason=payload.reason,
     )
-    return passage_out(capacity_plan, capacity_now(capacity_plan, timezone.now()))
+    return _passage_reply(capacity_plan)
 
 
 @router.put(
@@ -423,8 +423,7 @@ def hour_set(request: HttpRequest, passage: ShortStr, direction: Direction, payl
         calls=payload.calls,
         reason=payload.reason,
     )
-    capacity_plan = _plan(passage, direction)
-    return passage_out(capacity_plan, capacity_now(capacity_plan, timezone.now()))
+    return _passage_reply(_plan(passage, direction))
 
 
 @router.put(
@@ -444,8 +443,7 @@ def quota_set(
         trucks=payload.trucks,
         note=payload.note,
     )
-    capacity_plan = _plan(passage, direction)
-    return passage_out(capacity_plan, capacity_now(capacity_plan, timezone.now()))
+    return _passage_reply(_plan(passage, direction))
 
 
 @router.post(
@@ -685,6 +683,11 @@ def board_out(board: selectors.Board) -> dict[str, Any]:
 
 def _slots(value: Any) -> dict[str, Any]:
     return {name: getattr(value, name) for name in value.__slots__}
+
+
+def _passage_reply(capacity_plan: CapacityPlan) -> dict[str, Any]:
+    """The passage's capacity as it stands after an operator's change."""
+    return passage_out(capacity_plan, capacity_now(capacity_plan, timezone.now()))
 
 
 def _plan(passage: str, direction: str) -> CapacityPlan:
