@@ -12,6 +12,7 @@ random numbers come from the ``random.Random`` passed in: the same seed gives th
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from bisect import bisect_right
@@ -46,7 +47,7 @@ from cuakhau.twin.scenario import (
 )
 
 UNLIMITED = 1 << 40
-HELD_ROOM, HELD_CAPACITY = Hold.ROOM.value, Hold.CAPACITY.value
+HELD_ROOM, HELD_CAPACITY, HELD_QUOTA = Hold.ROOM.value, Hold.CAPACITY.value, Hold.QUOTA.value
 
 # Event kinds, ordered so that at the same instant the clock's boundaries come first.
 _HOUR, _EXPIRE, _REACH, _ARRIVE, _TICK = 0, 1, 2, 3, 4
@@ -82,7 +83,7 @@ class TwinQueue:
 
     def call(self, capacity: Capacity, now: float) -> list[Call]:
         """Call the trucks the policy admits now and take them out of the queue."""
-        if not self.size or capacity.limit <= 0:
+        if not self.size or capacity.hold is not None or capacity.calls <= 0 or capacity.room <= 0:
             return []
         quotas = capacity.quotas
         if self.grouped:
@@ -112,13 +113,14 @@ class TwinQueue:
         heaps: list[list[tuple[OrderKey, WaitingTruck]]],
         popped: list[tuple[OrderKey, WaitingTruck]],
     ) -> Iterator[tuple[OrderKey, WaitingTruck]]:
+        """The trucks in the policy's order. Each leaves its heap only when the policy asks for
+        the next one, so the truck it stops at (the first beyond its limit) stays in place."""
         pop = heapq.heappop
         if len(heaps) == 1:
             heap = heaps[0]
             while heap:
-                item = pop(heap)
-                popped.append(item)
-                yield item
+                yield heap[0]
+                popped.append(pop(heap))
             return
         while True:
             best: list[tuple[OrderKey, WaitingTruck]] | None = None
@@ -127,9 +129,8 @@ class TwinQueue:
                     best = heap
             if best is None:
                 return
-            item = pop(best)
-            popped.append(item)
-            yield item
+            yield best[0]
+            popped.append(pop(best))
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,17 @@ class Simulation:
     # --- The run -----------------------------------------------------------------------------
 
     def run(self) -> Replication:
+        # The run allocates millions of short-lived tuples and no reference cycles: the cyclic
+        # collector would only rescan the growing heaps.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> Replication:  # one loop on purpose: it is the hot path
         s, rng, out = self.s, self.rng, self.out
         d = s.dispatch
         until = self.until
@@ -282,7 +294,7 @@ class Simulation:
         # Per-truck rows.
         arrived_at: list[float] = []
         groups: list[str] = []
-        booked: list[bool] = []
+        class_of: list[str] = []  # the truck's class in the results ("fruit/booked")
         joined: list[float] = []  # start of the current spell in the yard queue
         called_at: list[float] = []
         yard_of: list[int] = []
@@ -293,6 +305,8 @@ class Simulation:
         yard_room = [y.capacity for y in yards]
         yard_count = [0] * len(yards)
         yard_cum = list(accumulate(y.share for y in yards))
+        yard_total = yard_cum[-1] if yards else 0.0
+        n_yards = len(yards)
         road: deque[int] = deque()
         on_road = 0
 
@@ -351,7 +365,7 @@ class Simulation:
             index = len(arrived_at)
             arrived_at.append(t)
             groups.append(group)
-            booked.append(is_booked)
+            class_of.append(classes[group, is_booked])
             joined.append(t)
             called_at.append(-1.0)
             yard_of.append(-1)
@@ -372,9 +386,12 @@ class Simulation:
             nonlocal on_road
             if not yards:
                 return
-            pick = bisect_right(yard_cum, random() * yard_cum[-1])
-            for offset in range(len(yards)):
-                y = (min(pick, len(yards) - 1) + offset) % len(yards)
+            y = bisect_right(yard_cum, random() * yard_total)
+            if y < n_yards and yard_count[y] < yard_room[y]:
+                yard_count[y] += 1
+                yard_of[index] = y
+                return
+            for y in range(n_yards):
                 if yard_count[y] < yard_room[y]:
                     yard_count[y] += 1
                     yard_of[index] = y
@@ -506,7 +523,7 @@ class Simulation:
                     if trip_ids[index] == -1 and arrived_at[index] >= warmup:
                         group = groups[index]
                         total = t - arrived_at[index]
-                        system_times[classes[group, booked[index]]].append(total)
+                        system_times[class_of[index]].append(total)
                         bound = shelf.get(group)
                         if bound is not None:
                             out.shelf_trucks[group] = out.shelf_trucks.get(group, 0) + 1
@@ -633,6 +650,7 @@ class Simulation:
                 held_cause = HELD_ROOM if room_left < calls_left else HELD_CAPACITY
                 continue
             capacity = Capacity(calls=calls_left, room=room_left, quotas=quotas)
+            limit = calls_left if calls_left < room_left else room_left
             calls = queue.call(capacity, t)
             for call in calls:
                 index = call.trip_id
@@ -658,15 +676,17 @@ class Simulation:
                     continue
                 if trip_ids[index] == -1 and arrived_at[index] >= warmup:
                     # The wait of the call it answered: from arrival, no-shows included.
-                    waits[classes[groups[index], booked[index]]].append(t - arrived_at[index])
+                    waits[class_of[index]].append(t - arrived_at[index])
                 heappush(events, (t + travel(), _REACH, seq, index, next_step[groups[index]][0]))
             if stop_when_called and not tracked_initial:
                 break
-            if queue.size and capacity.limit > len(calls):
+            if queue.size and limit > len(calls):
                 # Everyone left is held by a quota or a booked window.
-                held_cause = Hold.QUOTA.value
+                held_cause = HELD_QUOTA
             elif queue.size:
-                held_cause = capacity.binding.value
+                held_cause = (
+                    HELD_ROOM if room_left - len(calls) < calls_left - len(calls) else HELD_CAPACITY
+                )
             else:
                 held_cause = None
 
@@ -697,7 +717,7 @@ class Simulation:
             age = end - arrived_at[index]
             # Still waiting: its wait so far is a lower bound, kept so that an overloaded
             # configuration does not look better than it is.
-            waits[classes[group, booked[index]]].append(age)
+            waits[class_of[index]].append(age)
             bound = shelf.get(group)
             if bound is not None:
                 out.shelf_trucks[group] = out.shelf_trucks.get(group, 0) + 1
