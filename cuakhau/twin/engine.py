@@ -295,6 +295,10 @@ class Simulation:
         arrived_at: list[float] = []
         groups: list[str] = []
         class_of: list[str] = []  # the truck's class in the results ("fruit/booked")
+        # One draw per truck decides whether its device checks all match (smart lanes at every
+        # step whose share it falls under) or it is diverted to manual lanes.
+        smart_draw: list[float] = []
+        any_smart = any(step.smart is not None for step in s.steps)
         joined: list[float] = []  # start of the current spell in the yard queue
         called_at: list[float] = []
         yard_of: list[int] = []
@@ -366,6 +370,7 @@ class Simulation:
             arrived_at.append(t)
             groups.append(group)
             class_of.append(classes[group, is_booked])
+            smart_draw.append(random() if any_smart else 1.0)
             joined.append(t)
             called_at.append(-1.0)
             yard_of.append(-1)
@@ -538,7 +543,7 @@ class Simulation:
                     if (
                         smart is not None
                         and group in smart.eligible
-                        and (smart.share >= 1.0 or random() < smart.share)
+                        and smart_draw[index] < smart.share
                     ):
                         lane_type = 1
                     free = lanes_free[k][lane_type]
@@ -548,7 +553,8 @@ class Simulation:
                     service = smart_sample() if lane_type and smart_sample else manual_sample()
                     heapq.heapreplace(free, start + service)
                     done = start + service
-                    if hold_sample is not None and random() < holds[k]:
+                    # Holds are the manual lanes' (a truck cleared by the devices is not held).
+                    if lane_type == 0 and hold_sample is not None and random() < holds[k]:
                         extra = hold_sample()
                         done += extra
                         if start >= warmup:

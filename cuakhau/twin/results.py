@@ -23,6 +23,9 @@ _T95 = (
     2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 )  # fmt: skip
 
+# The share of time the partner's quota must hold the queue to be named the limit.
+PARTNER_MATERIAL = 0.05
+
 # How a cause of waiting in the yard maps onto the resource to relieve.
 HELD_RESOURCE = {
     Hold.CLOSED.value: "hours",
@@ -158,6 +161,11 @@ def bottleneck(utilisation: Mapping[str, float], held: Mapping[str, float]) -> d
     the busiest control step is the bottleneck; if it waits for the hour's calls, the working
     hours or the partner's quota, that is."""
     cause = max(held, key=lambda c: held[c], default=None)
+    if held.get(Hold.QUOTA.value, 0.0) > PARTNER_MATERIAL:
+        # The partner's daily acceptance cannot be caught up by working longer or faster: once
+        # it holds trucks for a material share of the time, it is the limit, whatever else
+        # (nights included) holds them too.
+        cause = Hold.QUOTA.value
     steps = {k: v for k, v in utilisation.items() if "." in k}
     busiest = max(steps, key=lambda k: steps[k], default=None)
     if cause is None or held[cause] <= 0.01:

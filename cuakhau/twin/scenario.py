@@ -33,6 +33,53 @@ GROUPS: tuple[str, ...] = tuple(g.value for g in GoodsGroup)
 GREEN_GROUPS = frozenset({GoodsGroup.FRUIT.value, GoodsGroup.VEGETABLES.value})
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+DISTRIBUTIONS = ("deterministic", "exponential", "uniform", "triangular", "lognormal", "empirical")
+
+# Every table of a scenario file and the keys it accepts: the parser checks against this, and a
+# test checks that ``scenarios/README.md`` documents each key under the table's heading. Arrays
+# of tables (``[[steps]]``) are named without brackets; ``distribution`` is any duration.
+SCHEMA: dict[str, tuple[str, ...]] = {
+    "": ("scenario", "arrivals", "yards", "dispatch", "hours", "partner", "steps", "results"),
+    "scenario": (
+        "name",
+        "description",
+        "gate",
+        "passage",
+        "start",
+        "days",
+        "warmup_days",
+        "seed",
+        "replications",
+    ),
+    "arrivals": ("kind", "per_day", "hourly", "weekly", "seasons", "mix", "booked_share", "replay"),
+    "arrivals.seasons": ("from", "to", "factor", "goods"),
+    "arrivals.mix": GROUPS,
+    "yards": ("code", "capacity", "share"),
+    "dispatch": (
+        "calls_per_hour",
+        "lanes",
+        "minutes_per_vehicle",
+        "control_area_room",
+        "interval_minutes",
+        "call_expiry_minutes",
+        "no_show_probability",
+        "green_lead_minutes",
+        "slot_grace_minutes",
+        "travel",
+    ),
+    "hours": ("weekly", "closures"),
+    "hours.weekly": ("daily", *WEEKDAYS),
+    "hours.closures": ("from", "to", "reason"),
+    "partner": ("quotas",),
+    "partner.quotas": ("goods_group", "trucks_per_day", "from", "to"),
+    "steps": ("name", "agency", "applies_to", "manual", "smart", "hold"),
+    "steps.manual": ("lanes", "max_lanes", "service"),
+    "steps.smart": ("lanes", "max_lanes", "service", "eligible", "share"),
+    "steps.hold": ("probability", "minutes"),
+    "results": ("shelf_life_hours", "wait_bound_hours"),
+    "results.shelf_life_hours": GROUPS,
+    "distribution": ("kind", "mean", "low", "mode", "high", "cv", "values"),
+}
 
 INVALID = Text("Kịch bản không hợp lệ.", "The scenario is not valid.", "场景无效。")
 _MESSAGES: dict[str, Text] = {
@@ -77,6 +124,16 @@ _MESSAGES: dict[str, Text] = {
         "Tổng các tỷ lệ phải lớn hơn 0.",
         "The shares must add up to more than 0.",
         "比例之和必须大于 0。",
+    ),
+    "duplicate": Text(
+        "Giá trị này đã dùng ở mục khác.",
+        "This value is already used by another entry.",
+        "此值已被其他条目使用。",
+    ),
+    "exclusive": Text(
+        "Chỉ dùng một trong hai: {choices}.",
+        "Use only one of: {choices}.",
+        "只能使用其中之一：{choices}。",
     ),
     "replay": Text(
         "Không đọc được lịch sử: {detail}",
@@ -162,7 +219,6 @@ class Distribution:
         )
 
 
-DISTRIBUTIONS = ("deterministic", "exponential", "uniform", "triangular", "lognormal", "empirical")
 ZERO = Distribution("deterministic", 0.0)
 
 
@@ -170,6 +226,7 @@ ZERO = Distribution("deterministic", 0.0)
 class Lanes:
     lanes: int
     service: Distribution
+    max_lanes: int = 0  # lanes the site has room for (capacity search); 0 = not stated
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +235,7 @@ class SmartLanes:
     service: Distribution
     eligible: frozenset[str]  # goods groups the smart lanes take
     share: float  # of eligible trucks, those whose device checks all match (the rest: manual)
+    max_lanes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +491,7 @@ class _Reader:
         return frozenset(g for g in value if g in GROUPS)
 
     def shares(self, data: Any, path: str) -> dict[str, float]:
-        table = self.table(data, path, GROUPS)
+        table = self.table(data, path, SCHEMA["arrivals.mix"])
         shares = {g: self.number(table, g, path) for g in table if g in GROUPS}
         if table and sum(shares.values()) <= 0:
             self.fail(path, "sum")
@@ -463,7 +521,7 @@ class _Reader:
                 self.fail(path, "min", low=0)
                 return ZERO
             return Distribution("deterministic", float(data) * unit)
-        table = self.table(data, path, ("kind", "mean", "low", "mode", "high", "cv", "values"))
+        table = self.table(data, path, SCHEMA["distribution"])
         if not table:
             return ZERO
         kind = self.text(table, "kind", path, None)
@@ -514,7 +572,7 @@ def _clock(value: Any) -> time | None:
 
 def _hours(reader: _Reader, data: Any, path: str) -> dict[int, tuple[tuple[time, time], ...]]:
     """``{ daily = [["07:00", "21:00"]], sun = [] }``: weekday → open intervals."""
-    table = reader.table(data, path, ("daily", *WEEKDAYS))
+    table = reader.table(data, path, SCHEMA["hours.weekly"])
     weekly: dict[int, tuple[tuple[time, time], ...]] = {}
     for key in ("daily", *WEEKDAYS):
         if key not in table:
@@ -529,6 +587,10 @@ def _hours(reader: _Reader, data: Any, path: str) -> dict[int, tuple[tuple[time,
             pair = [_clock(v) for v in span] if isinstance(span, list) and len(span) == 2 else []
             if len(pair) != 2 or pair[0] is None or pair[1] is None:
                 reader.fail(f"{where}.{i}", "type", kind="time")
+                continue
+            if pair[1] != time(0, 0) and pair[1] <= pair[0]:
+                # A span ends on its own day; "24:00" (or "00:00") ends at midnight.
+                reader.fail(f"{where}.{i}", "order", detail="opens < closes ≤ 24:00")
                 continue
             parsed.append((pair[0], pair[1]))
         days = range(7) if key == "daily" else (WEEKDAYS.index(key),)
@@ -548,26 +610,8 @@ def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
             [FieldError("", "syntax", _MESSAGES["syntax"].format(detail=str(error)))],
         ) from None
     r = _Reader()
-    root = r.table(
-        data,
-        "",
-        ("scenario", "arrivals", "yards", "dispatch", "hours", "partner", "steps", "results"),
-    )
-    head = r.table(
-        root.get("scenario", {}),
-        "scenario",
-        (
-            "name",
-            "description",
-            "gate",
-            "passage",
-            "start",
-            "days",
-            "warmup_days",
-            "seed",
-            "replications",
-        ),
-    )
+    root = r.table(data, "", SCHEMA[""])
+    head = r.table(root.get("scenario", {}), "scenario", SCHEMA["scenario"])
     name = r.text(head, "name", "scenario", None)
     start = r.day(head, "start", "scenario") or date(2025, 1, 6)
     days = r.integer(head, "days", "scenario", 28, low=1, high=3660)
@@ -577,13 +621,17 @@ def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
     dispatch = _dispatch(r, root.get("dispatch", {}))
     steps = _steps(r, root.get("steps"))
     yards = _yards(r, root.get("yards", []))
-    hours_table = r.table(root.get("hours", {}), "hours", ("weekly", "closures"))
+    hours_table = r.table(root.get("hours", {}), "hours", SCHEMA["hours"])
     weekly = _hours(r, hours_table.get("weekly", {}), "hours.weekly")
     closures = _closures(r, hours_table.get("closures", []))
-    partner = r.table(root.get("partner", {}), "partner", ("quotas",))
+    partner = r.table(root.get("partner", {}), "partner", SCHEMA["partner"])
     quotas = _quotas(r, partner.get("quotas", []))
-    results = r.table(root.get("results", {}), "results", ("shelf_life_hours", "wait_bound_hours"))
-    shelf = r.table(results.get("shelf_life_hours", {}), "results.shelf_life_hours", GROUPS)
+    results = r.table(root.get("results", {}), "results", SCHEMA["results"])
+    shelf = r.table(
+        results.get("shelf_life_hours", {}),
+        "results.shelf_life_hours",
+        SCHEMA["results.shelf_life_hours"],
+    )
     shelf_life = {
         g: r.number(shelf, g, "results.shelf_life_hours", above=True) * HOUR for g in shelf
     }
@@ -630,11 +678,7 @@ def _arrivals(r: _Reader, data: Any, start: date, base: Path | None) -> Arrivals
     if data is None:
         r.fail(path, "required")
         return Arrivals("poisson", 1.0)
-    table = r.table(
-        data,
-        path,
-        ("kind", "per_day", "hourly", "weekly", "seasons", "mix", "booked_share", "replay"),
-    )
+    table = r.table(data, path, SCHEMA["arrivals"])
     kind = r.text(table, "kind", path, "profile")
     if kind not in ("profile", "poisson", "replay"):
         r.fail(_join(path, "kind"), "choice", choices="profile, poisson, replay")
@@ -652,7 +696,7 @@ def _arrivals(r: _Reader, data: Any, start: date, base: Path | None) -> Arrivals
         raw = []
     for i, item in enumerate(raw):
         where = f"{path}.seasons.{i}"
-        season = r.table(item, where, ("from", "to", "factor", "goods"))
+        season = r.table(item, where, SCHEMA["arrivals.seasons"])
         starts = r.day(season, "from", where)
         ends = r.day(season, "to", where)
         if starts and ends and ends < starts:
@@ -708,22 +752,14 @@ def parse_history(text: str, start: date) -> tuple[RecordedArrival, ...]:
 
 def _dispatch(r: _Reader, data: Any) -> Dispatch:
     path = "dispatch"
-    table = r.table(
-        data,
-        path,
-        (
-            "calls_per_hour",
-            "lanes",
-            "minutes_per_vehicle",
-            "control_area_room",
-            "interval_minutes",
-            "call_expiry_minutes",
-            "no_show_probability",
-            "green_lead_minutes",
-            "slot_grace_minutes",
-            "travel",
-        ),
-    )
+    table = r.table(data, path, SCHEMA["dispatch"])
+    if "calls_per_hour" in table and ("lanes" in table or "minutes_per_vehicle" in table):
+        # Either the plan's calls outright or the live plan's formula, never both.
+        r.fail(
+            _join(path, "calls_per_hour"),
+            "exclusive",
+            choices="calls_per_hour, lanes + minutes_per_vehicle",
+        )
     if "calls_per_hour" in table:
         calls = r.integer(table, "calls_per_hour", path)
     elif "lanes" in table or "minutes_per_vehicle" in table:
@@ -751,31 +787,39 @@ def _steps(r: _Reader, data: Any) -> tuple[Step, ...]:
         r.fail("steps", "type" if data is not None else "required", kind="list")
         return ()
     steps = []
+    names: set[str] = set()
     for i, item in enumerate(data):
         where = f"steps.{i}"
-        table = r.table(item, where, ("name", "agency", "applies_to", "manual", "smart", "hold"))
+        table = r.table(item, where, SCHEMA["steps"])
         name = r.text(table, "name", where, None)
-        manual_table = r.table(
-            table.get("manual", {}), _join(where, "manual"), ("lanes", "service")
-        )
+        if name and name in names:
+            # Results name metrics after the step (step.customs.utilisation_manual).
+            r.fail(_join(where, "name"), "duplicate")
+        names.add(name)
+        m_path = _join(where, "manual")
+        manual_table = r.table(table.get("manual", {}), m_path, SCHEMA["steps.manual"])
+        lanes = r.integer(manual_table, "lanes", m_path, 1, low=1, high=10_000)
         manual = Lanes(
-            r.integer(manual_table, "lanes", _join(where, "manual"), 1, low=1, high=10_000),
-            r.distribution(manual_table.get("service", 0), _join(where, "manual.service")),
+            lanes,
+            r.distribution(manual_table.get("service", 0), _join(m_path, "service")),
+            _max_lanes(r, manual_table, m_path, lanes),
         )
         smart = None
         if "smart" in table:
             s_path = _join(where, "smart")
-            s_table = r.table(table["smart"], s_path, ("lanes", "service", "eligible", "share"))
+            s_table = r.table(table["smart"], s_path, SCHEMA["steps.smart"])
+            smart_lanes = r.integer(s_table, "lanes", s_path, low=1, high=10_000)
             smart = SmartLanes(
-                r.integer(s_table, "lanes", s_path, low=1, high=10_000),
+                smart_lanes,
                 r.distribution(s_table.get("service", 0), _join(s_path, "service")),
                 r.groups(s_table, "eligible", s_path),
                 r.number(s_table, "share", s_path, 1.0, high=1.0),
+                _max_lanes(r, s_table, s_path, smart_lanes),
             )
         hold = None
         if "hold" in table:
             h_path = _join(where, "hold")
-            h_table = r.table(table["hold"], h_path, ("probability", "minutes"))
+            h_table = r.table(table["hold"], h_path, SCHEMA["steps.hold"])
             hold = Hold(
                 r.number(h_table, "probability", h_path, high=1.0),
                 r.distribution(h_table.get("minutes", 0), _join(h_path, "minutes")),
@@ -793,17 +837,29 @@ def _steps(r: _Reader, data: Any) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _max_lanes(r: _Reader, table: Mapping[str, Any], path: str, lanes: int) -> int:
+    """The lanes the site has room for: at least the lanes configured; 0 when not stated."""
+    if "max_lanes" not in table:
+        return 0
+    return r.integer(table, "max_lanes", path, low=max(1, lanes), high=10_000)
+
+
 def _yards(r: _Reader, data: Any) -> tuple[Yard, ...]:
     if not isinstance(data, list):
         r.fail("yards", "type", kind="list")
         return ()
     yards = []
+    codes: set[str] = set()
     for i, item in enumerate(data):
         where = f"yards.{i}"
-        table = r.table(item, where, ("code", "capacity", "share"))
+        table = r.table(item, where, SCHEMA["yards"])
+        code = r.text(table, "code", where, None)
+        if code and code in codes:
+            r.fail(_join(where, "code"), "duplicate")
+        codes.add(code)
         yards.append(
             Yard(
-                r.text(table, "code", where, None),
+                code,
                 r.integer(table, "capacity", where, low=1),
                 r.number(table, "share", where, 1.0),
             )
@@ -820,7 +876,7 @@ def _closures(r: _Reader, data: Any) -> tuple[Closure, ...]:
     closures = []
     for i, item in enumerate(data):
         where = f"hours.closures.{i}"
-        table = r.table(item, where, ("from", "to", "reason"))
+        table = r.table(item, where, SCHEMA["hours.closures"])
         starts = r.moment(table, "from", where)
         ends = r.moment(table, "to", where)
         if starts and ends:
@@ -837,7 +893,7 @@ def _quotas(r: _Reader, data: Any) -> tuple[Quota, ...]:
     quotas = []
     for i, item in enumerate(data):
         where = f"partner.quotas.{i}"
-        table = r.table(item, where, ("goods_group", "trucks_per_day", "from", "to"))
+        table = r.table(item, where, SCHEMA["partner.quotas"])
         group = r.text(table, "goods_group", where, None)
         if group and group not in GROUPS:
             r.fail(_join(where, "goods_group"), "choice", choices=", ".join(GROUPS))
