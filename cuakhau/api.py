@@ -18,6 +18,7 @@ from cuakhau.notifications.api import router as webhooks_router
 from cuakhau.queueing.api import public_router as queue_public_router
 from cuakhau.queueing.api import router as queue_router
 from cuakhau.reference.api import router as reference_router
+from cuakhau.twin.api import router as twin_router
 
 api = NinjaAPI(
     title="Cửa khẩu số — Digital Border Gate API",
@@ -57,6 +58,7 @@ api.add_router("", fees_router)
 api.add_router("", fees_public_router)
 api.add_router("", webhooks_router)
 api.add_router("", notifications_router)
+api.add_router("", twin_router)
 
 if settings.BENCHMARK_ROUTES:
     from cuakhau.core.bench_api import router as bench_router

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "cuakhau.fees",
     "cuakhau.situation",
     "cuakhau.notifications",
+    "cuakhau.twin",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,9 @@ CUAKHAU_BOOKING_BLOCK_DAYS = envint("CUAKHAU_BOOKING_BLOCK_DAYS", 14)
 CUAKHAU_BOOKINGS_PER_MINUTE = envint("CUAKHAU_BOOKINGS_PER_MINUTE", 20)
 # Seconds between the scheduled dispatch cycles of ``cuakhau worker``.
 CUAKHAU_DISPATCH_INTERVAL_SECONDS = envint("CUAKHAU_DISPATCH_INTERVAL_SECONDS", 30)
+# The twin's call-up forecast: refreshed this often, shown while younger than the maximum age.
+CUAKHAU_FORECAST_INTERVAL_SECONDS = envint("CUAKHAU_FORECAST_INTERVAL_SECONDS", 300)
+CUAKHAU_FORECAST_MAX_AGE_MINUTES = envint("CUAKHAU_FORECAST_MAX_AGE_MINUTES", 15)
 
 # The infrastructure fee (domain.md §7): the collecting center keeps this share of the revenue.
 CUAKHAU_FEE_CENTER_SHARE_PERCENT = envint("CUAKHAU_FEE_CENTER_SHARE_PERCENT", 10)

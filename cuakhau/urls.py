@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("cuakhau.checks.urls")),
     path("", include("cuakhau.notifications.urls")),
     path("", include("cuakhau.fees.urls")),
+    path("", include("cuakhau.twin.urls")),  # /twin/
 ]

@@ -57,11 +57,13 @@ MENUS: dict[Role, list[tuple[str, Any]]] = {
     Role.LEADER: [
         ("declarations:trips", _("Trips at my gates")),
         ("fee_reports:index", _("Fee revenue")),
+        ("twin:index", _("Digital twin")),
     ],
     Role.ADMINISTRATOR: [
         ("declarations:corrections", _("Corrections")),
         ("notifications:failed", _("Failed deliveries")),
         ("fee_reports:index", _("Fee revenue")),
+        ("twin:index", _("Digital twin")),
     ],
 }
 PUBLIC: list[tuple[str, Any]] = [

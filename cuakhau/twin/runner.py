@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -55,6 +56,15 @@ def _run_in_worker(job: Job) -> dict[str, Any]:
             shared[job.index] = fraction
 
     return run_one(job, report)
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How to start worker processes: forked (fast) from a single-threaded process; from a
+    server process otherwise, because a fork copies only the calling thread and could inherit a
+    lock another thread holds (the platform's worker runs the twin beside its main loop)."""
+    if os.name != "posix":
+        return multiprocessing.get_context("spawn")
+    return multiprocessing.get_context("fork" if threading.active_count() == 1 else "forkserver")
 
 
 def cores() -> int:
@@ -105,7 +115,7 @@ def run_replications(
 
 
 def _in_pool(jobs: list[Job], processes: int, progress: Progress | None) -> list[dict[str, Any]]:
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    context = pool_context()
     shared = context.Array("d", len(jobs), lock=False)
     results: dict[int, dict[str, Any]] = {}
     with ProcessPoolExecutor(

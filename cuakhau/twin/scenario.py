@@ -135,6 +135,11 @@ _MESSAGES: dict[str, Text] = {
         "Use only one of: {choices}.",
         "只能使用其中之一：{choices}。",
     ),
+    "replay_folder": Text(
+        "Tệp lịch sử phải nằm trong thư mục của kịch bản.",
+        "The history file must be in the scenario's folder.",
+        "历史文件必须位于场景所在的文件夹中。",
+    ),
     "replay": Text(
         "Không đọc được lịch sử: {detail}",
         "The recorded history cannot be read: {detail}",
@@ -718,13 +723,20 @@ def _arrivals(r: _Reader, data: Any, start: date, base: Path | None) -> Arrivals
 
 
 def _replay(r: _Reader, value: Any, start: date, base: Path | None) -> tuple[RecordedArrival, ...]:
-    """A CSV of recorded arrivals (``arrived_at,goods_group[,booked]``, local times)."""
+    """A CSV of recorded arrivals (``arrived_at,goods_group[,booked]``, local times), in the
+    scenario file's folder or below it: a scenario typed into a page may not make the server
+    read any other file."""
     where = "arrivals.replay"
     if not isinstance(value, str):
         r.fail(where, "type", kind="text")
         return ()
+    folder = base.resolve() if base is not None else None
+    path = (folder / value).resolve() if folder is not None else None
+    if folder is None or path is None or not path.is_relative_to(folder):
+        r.fail(where, "replay_folder")
+        return ()
     try:
-        text = (base / value if base else Path(value)).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
         return parse_history(text, start)
     except (OSError, ValueError, KeyError) as error:
         r.fail(where, "replay", detail=str(error))

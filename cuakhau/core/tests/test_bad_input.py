@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from collections.abc import Callable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ from cuakhau.queueing.models import (
     SlotBooking,
     SlotHour,
 )
+from cuakhau.twin.models import TwinEvent, TwinRun, TwinScenario
 
 PREFIX = "/api/v1"
 STORED = (
@@ -119,6 +121,9 @@ STORED = (
     Receipt,
     ReceiptCounter,
     BankAccount,
+    TwinScenario,
+    TwinRun,
+    TwinEvent,
 )
 WRONG_TYPE = {"not": "this type"}
 HUGE = 10**40  # more digits than any column (bigint, numeric(16, 2)) holds
@@ -669,7 +674,50 @@ WRITES = [
             ),
         ),
     ),
+    # --- The digital twin: a run request is checked whole, its TOML field by field -----------
+    Write(
+        "POST /twin/runs",
+        "/twin/runs",
+        "leader",
+        201,
+        lambda w: {"scenario": "huu-nghi-2025", "kind": "simulate", "replications": 2},
+        refused=(
+            ("no scenario", lambda b: {"replications": 2}, "scenario"),
+            ("an unknown shipped scenario", _at("scenario", value="khong-co"), "scenario"),
+            ("two sources", lambda b: {**b, "toml": _twin_toml()}, "toml"),
+            (
+                "a scenario of no days",
+                lambda b: {"toml": _twin_toml(days="0")},
+                "toml.scenario.days",
+            ),
+            ("not TOML", lambda b: {"toml": "[scenario"}, "toml"),
+            ("more replications than allowed", _at("replications", value=201), "replications"),
+            ("a target for a simulation", lambda b: {**b, "target": 1500}, "target"),
+            ("an unknown kind", _at("kind", value="guess"), "kind"),
+            (
+                "a replay of a file outside the scenarios",
+                lambda b: {"toml": _twin_replay("/etc/passwd")},
+                "toml.arrivals.replay",
+            ),
+        ),
+        not_found=(("an unknown saved scenario", lambda b: {"scenario_id": 2**40}),),
+    ),
 ]
+
+
+def _twin_toml(**changes: str) -> str:
+    """The shipped Hữu Nghị scenario with some ``key = value`` lines changed."""
+    from cuakhau.twin.services import shipped_text
+
+    text = shipped_text("huu-nghi-2025") or ""
+    for key, value in changes.items():
+        text = re.sub(rf"(?m)^{key} = .*$", f"{key} = {value}", text, count=1)
+    return text
+
+
+def _twin_replay(path: str) -> str:
+    text = _twin_toml(kind='"replay"')
+    return re.sub(r"(?m)^per_day = .*$", f'replay = "{path}"', text, count=1)
 
 
 def _amount(world: World, invoice: str) -> int:

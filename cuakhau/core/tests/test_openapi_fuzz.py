@@ -112,6 +112,11 @@ COVERAGE_ACTOR = {
     "POST /api/v1/payments/notices/{notice_id}/refund": "gate_operator",
     "POST /api/v1/banks/{bank}/notices": "anonymous",
     "GET /api/v1/public/receipts/{token}": "anonymous",
+    # The digital twin: leaders (a run request only queues; the worker is not called here).
+    "GET /api/v1/twin/scenarios": "leader",
+    "POST /api/v1/twin/runs": "leader",
+    "GET /api/v1/twin/runs": "leader",
+    "GET /api/v1/twin/runs/{run_id}": "leader",
 }  # everything else (webhooks, slots, queue places, extensions, quotes and invoices among
 # them): the exporter
 

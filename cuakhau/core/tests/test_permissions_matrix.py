@@ -8,6 +8,7 @@ of caller, answers the status the rules say (domain.md §3, style.md "Permission
   theirs to see (another gate, or no check by their agency); drafts are the enterprise's own;
 * fees: invoices are the enterprise's and its gate's operators'; reconciliation and refunds are
   the gate operators' alone; a bank's notice is authenticated by its signature, whoever sends it;
+* the digital twin is the leaders' and administrators' (of any gate): everyone else gets 403;
 * every status is one the OpenAPI document declares for the operation.
 
 Each cell runs in its own savepoint over the shared world (``world.py``), so a call that
@@ -41,6 +42,7 @@ from cuakhau.core.tests.world import (
 )
 from cuakhau.fees.models import Invoice
 from cuakhau.gates import capacity as plan
+from cuakhau.twin.models import TwinRun
 
 PREFIX = "/api/v1"
 
@@ -229,6 +231,22 @@ def _forged_notice(world: World, role: str) -> Signed:
 
 def _unsigned_notice(world: World, role: str) -> Signed:
     return Signed(_paying_notice(world, role).body, "")
+
+
+# --- The digital twin ---------------------------------------------------------------------------
+# Scenarios and runs are a shared planning workspace of the leaders and administrators.
+TWIN_ONLY = expect(403, leader=200, administrator=200)
+
+
+def _twin_run(world: World, role: str) -> str:
+    run = TwinRun.objects.create(
+        scenario_name="Hữu Nghị 2025",
+        source="text",
+        toml="",
+        replications=2,
+        requested_by=world.users["leader"],
+    )
+    return f"/twin/runs/{run.pk}"
 
 
 MATRIX: list[Cell] = [
@@ -762,6 +780,22 @@ MATRIX: list[Cell] = [
         body={"decision": "held", "reason": "Kiểm tra thêm"},
         url_for=_own_agency,
         name="own agency decision",
+    ),
+    # --- The digital twin: leaders and administrators of any gate; nobody else -------------
+    Cell("GET /twin/scenarios", "/twin/scenarios", TWIN_ONLY),
+    Cell(
+        "POST /twin/runs",
+        "/twin/runs",
+        expect(403, leader=201, administrator=201),
+        body={"scenario": "huu-nghi-2025", "replications": 2},
+    ),
+    Cell("GET /twin/runs", "/twin/runs", TWIN_ONLY),
+    Cell("GET /twin/runs/{run_id}", "", TWIN_ONLY, url_for=_twin_run),
+    Cell(
+        "GET /twin/runs/{run_id}",
+        "/twin/runs/999999999",
+        expect(403, leader=404, administrator=404),
+        name="unknown twin run",
     ),
 ]
 

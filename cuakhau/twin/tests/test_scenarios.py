@@ -614,3 +614,19 @@ def test_weekday_hours_override_daily_and_unlisted_days_close():
     scenario = parse_scenario(text)
     assert [len(scenario.weekly_hours.get(day, ())) for day in range(7)] == [1, 0, 0, 0, 0, 0, 0]
     assert WEEKDAYS[0] == "mon"
+
+
+def test_a_replay_file_outside_the_scenarios_folder_is_not_read(tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("arrived_at,goods_group\n2025-01-06T08:00,fruit\n", encoding="utf-8")
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    outside = MINIMAL.replace("per_day = 100", 'kind = "replay"\nreplay = "../secret.csv"')
+    absolute = MINIMAL.replace("per_day = 100", f'kind = "replay"\nreplay = "{secret}"')
+    for text in (outside, absolute):
+        assert _errors(text, base=folder) == {"arrivals.replay": "replay_folder"}
+    # Text that does not come from a file has no folder: it cannot replay anything.
+    assert _errors(outside) == {"arrivals.replay": "replay_folder"}
+    (folder / "secret.csv").write_text(secret.read_text(encoding="utf-8"), encoding="utf-8")
+    inside = MINIMAL.replace("per_day = 100", 'kind = "replay"\nreplay = "secret.csv"')
+    assert len(parse_scenario(inside, base=folder).arrivals.replay) == 1
