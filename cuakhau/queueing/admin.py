@@ -5,6 +5,7 @@ from django.contrib import admin
 from cuakhau.core.admin import ReadOnlyAdmin
 from cuakhau.queueing.models import (
     BookingBlock,
+    CallForecast,
     CallUp,
     DispatchRun,
     PassageEvent,
@@ -34,6 +35,11 @@ class CallUpAdmin(ReadOnlyAdmin):
 @admin.register(DispatchRun)
 class DispatchRunAdmin(ReadOnlyAdmin):
     list_display = ("at", "passage", "direction", "trigger", "waiting", "calls", "duration_ms")
+
+
+@admin.register(CallForecast)
+class CallForecastAdmin(ReadOnlyAdmin):
+    list_display = ("trip", "passage", "p50_at", "p90_at", "called_share", "computed_at")
 
 
 @admin.register(PassageEvent)

@@ -61,7 +61,20 @@ class QueuePlaceOut(Schema):
     joined_at: datetime
     position: int | None
     waiting: int | None
-    predicted_call_at: datetime | None
+    predicted_call_at: datetime | None = Field(
+        description="While waiting: the expected call-up. The digital twin's P50 (half of its "
+        "simulated runs call the truck by then) when prediction_source is twin, the plan's "
+        "estimate when it is plan; null when not within the next three days."
+    )
+    predicted_call_p90_at: datetime | None = Field(
+        description="The twin's P90: nine in ten of its runs call the truck by then (null from "
+        "the plan, or when later than three days in more than a tenth of the runs)."
+    )
+    prediction_source: Literal["twin", "plan", ""] = Field(
+        description="twin: the twin's forecast from the live queue (refreshed every few "
+        "minutes); plan: the simple estimate from the passage's capacity plan; empty when the "
+        "truck is not waiting."
+    )
     slot_start: datetime | None
     slot_fit: str
     called_at: datetime | None

@@ -151,6 +151,33 @@ class QueueEntry(models.Model):
         return f"#{self.number} {self.trip_id} {self.status}"
 
 
+class CallForecast(models.Model):
+    """The digital twin's forecast of a waiting truck's call-up (``queueing.forecasts``): the
+    time by which half (P50) and nine in ten (P90) of the simulated runs had called it, empty
+    when later than the forecast's horizon. Its own table: the refresh never writes the queue's
+    rows, so it cannot undo a call the dispatcher makes meanwhile."""
+
+    trip = models.OneToOneField(
+        Trip, on_delete=models.CASCADE, primary_key=True, related_name="call_forecast"
+    )
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="+")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    p50_at = models.DateTimeField(null=True, blank=True)
+    p90_at = models.DateTimeField(null=True, blank=True)
+    called_share = models.FloatField()  # of the runs, those that called it within the horizon
+    computed_at = models.DateTimeField()  # the moment the forecast started from
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["passage", "direction", "computed_at"], name="forecast_passage_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trip_id} {self.p50_at} {self.p90_at}"
+
+
 class QueueCounter(models.Model):
     """The last queue number handed out at a yard on a day (Vietnam time)."""
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils import timezone
 
 from cuakhau.declarations.lifecycle import TripState
@@ -24,7 +25,7 @@ from cuakhau.queueing.capacity import (
     living_queue_hours,
     policy_config,
 )
-from cuakhau.queueing.models import CallUp, DispatchRun, QueueEntry
+from cuakhau.queueing.models import CallForecast, CallUp, DispatchRun, QueueEntry
 from cuakhau.queueing.policy import (
     Hold,
     Tier,
@@ -51,7 +52,10 @@ class QueuePlace:
     joined_at: datetime
     position: int | None = None  # 1 = next to be called
     waiting: int | None = None  # trucks waiting in the passage's queue
+    # The expected call: the twin's P50 while its forecast is fresh, else the plan's estimate.
     predicted_call_at: datetime | None = None
+    predicted_call_p90_at: datetime | None = None  # the twin's P90 (none from the plan)
+    prediction_source: str = ""  # "twin" | "plan" while waiting
     slot_start: datetime | None = None
     slot_fit: str = ""
     called_at: datetime | None = None
@@ -60,6 +64,12 @@ class QueuePlace:
     lane: int | None = None
     can_extend: bool = False
     no_shows: int = 0
+
+    @property
+    def predicted_range(self) -> bool:
+        """Whether the twin's P50 and P90 differ enough to show both (a minute or more)."""
+        p50, p90 = self.predicted_call_at, self.predicted_call_p90_at
+        return p50 is not None and p90 is not None and (p90 - p50).total_seconds() >= 60
 
 
 def _order_rows(passage_id: int, direction: str) -> list[OrderRow]:
@@ -76,7 +86,9 @@ def _order_rows(passage_id: int, direction: str) -> list[OrderRow]:
 
 def queue_places(trip_ids: Iterable[int], *, now: datetime | None = None) -> dict[int, QueuePlace]:
     """Each queued trip's place: position and predicted call-up while waiting, the call while
-    called. One query per passage involved, whatever the number of trips."""
+    called. The prediction is the twin's forecast (P50 and P90) while it is fresh, the plan's
+    simple estimate otherwise. A fixed number of queries per passage involved, whatever the
+    number of trips."""
     now = now or timezone.now()
     entries = list(
         QueueEntry.objects.filter(trip_id__in=list(trip_ids)).select_related(
@@ -90,6 +102,9 @@ def queue_places(trip_ids: Iterable[int], *, now: datetime | None = None) -> dic
             groups.setdefault((entry.passage_id, entry.direction), []).append(entry)
         else:
             places[entry.trip_id] = _place(entry)
+    if not groups:
+        return places
+    forecasts = _fresh_forecasts([entry for members in groups.values() for entry in members], now)
     plans = {
         (p.passage_id, p.direction): p
         for p in CapacityPlan.objects.select_related("passage").filter(
@@ -108,14 +123,29 @@ def queue_places(trip_ids: Iterable[int], *, now: datetime | None = None) -> dic
             + 1
             for entry in members
         }
-        furthest = max(positions.values())
-        times: list[float | None] = [None] * furthest
-        if capacity_plan is not None:
+        planned = [entry for entry in members if entry.trip_id not in forecasts]
+        times: list[float | None] = []
+        if planned and capacity_plan is not None:
             hours = living_queue_hours(capacity_plan, now, PREDICTION_HOURS)
+            furthest = max(positions[entry.trip_id] for entry in planned)
             times = predict_call_times(furthest, now.timestamp(), hours)
         for entry in members:
             position = positions[entry.trip_id]
-            predicted = times[position - 1]
+            forecast = forecasts.get(entry.trip_id)
+            if forecast is not None:
+                # A forecast call already due is still to come: "now", not a time past.
+                p50 = max(forecast.p50_at, now) if forecast.p50_at else None
+                p90 = max(forecast.p90_at, p50) if forecast.p90_at and p50 else None
+                places[entry.trip_id] = _place(
+                    entry,
+                    position=position,
+                    waiting=len(keys),
+                    predicted=p50,
+                    p90=p90,
+                    source="twin",
+                )
+                continue
+            predicted = times[position - 1] if times else None
             if predicted is not None and entry.order_tier == Tier.SLOT and entry.slot_start:
                 # A booked truck that came early waits for its window.
                 opens = entry.slot_start.timestamp() - config.slot_grace
@@ -125,8 +155,31 @@ def queue_places(trip_ids: Iterable[int], *, now: datetime | None = None) -> dic
                 position=position,
                 waiting=len(keys),
                 predicted=(datetime.fromtimestamp(predicted, tz=now.tzinfo) if predicted else None),
+                source="plan",
             )
     return places
+
+
+def _fresh_forecasts(entries: Sequence[QueueEntry], now: datetime) -> dict[int, CallForecast]:
+    """The twin's forecasts still worth showing: younger than the maximum age, and made after
+    the truck joined the queue (again, after a no-show) and after any priority it was given."""
+    max_age = timedelta(minutes=settings.CUAKHAU_FORECAST_MAX_AGE_MINUTES)
+    found = {
+        forecast.trip_id: forecast
+        for forecast in CallForecast.objects.filter(
+            trip_id__in=[entry.trip_id for entry in entries], computed_at__gte=now - max_age
+        )
+    }
+    fresh = {}
+    for entry in entries:
+        forecast = found.get(entry.trip_id)
+        if (
+            forecast is not None
+            and forecast.computed_at >= entry.joined_at
+            and (entry.override_at is None or forecast.computed_at >= entry.override_at)
+        ):
+            fresh[entry.trip_id] = forecast
+    return fresh
 
 
 def queue_place(trip_id: int, *, now: datetime | None = None) -> QueuePlace | None:
@@ -139,6 +192,8 @@ def _place(
     position: int | None = None,
     waiting: int | None = None,
     predicted: datetime | None = None,
+    p90: datetime | None = None,
+    source: str = "",
 ) -> QueuePlace:
     called = entry.status == QueueEntry.Status.CALLED and entry.trip.state == TripState.CALLED
     return QueuePlace(
@@ -152,6 +207,8 @@ def _place(
         position=position,
         waiting=waiting,
         predicted_call_at=predicted,
+        predicted_call_p90_at=p90,
+        prediction_source=source,
         slot_start=entry.slot_start,
         slot_fit=entry.slot_fit,
         called_at=entry.called_at if called else None,

@@ -50,7 +50,7 @@ UNLIMITED = 1 << 40
 HELD_ROOM, HELD_CAPACITY, HELD_QUOTA = Hold.ROOM.value, Hold.CAPACITY.value, Hold.QUOTA.value
 
 # Event kinds, ordered so that at the same instant the clock's boundaries come first.
-_HOUR, _EXPIRE, _REACH, _ARRIVE, _TICK = 0, 1, 2, 3, 4
+_HOUR, _EXPIRE, _REACH, _ARRIVE, _TICK, _DISPATCH = 0, 1, 2, 3, 4, 5
 
 
 class TwinQueue:
@@ -496,6 +496,10 @@ class Simulation:
             seq += 1
             heappush(events, (clock + d.interval, _TICK, seq, -1, 0))
         interval_dispatch = d.interval > 0
+        if self.initial:
+            # A forecast starts with the cycle the live dispatcher runs now.
+            seq += 1
+            heappush(events, (clock, _DISPATCH, seq, -1, 0))
         progress = self.progress
         next_report = clock + DAY
 
@@ -638,7 +642,10 @@ class Simulation:
                 heappush(events, (t + d.interval, _TICK, seq, -1, 0))
                 changed = True
 
-            if not changed or (interval_dispatch and kind != _TICK):
+            else:  # _DISPATCH
+                changed = True
+
+            if not changed or (interval_dispatch and kind < _TICK):
                 continue
 
             # --- Dispatch: the live policy decides who is called now. ---------------------

@@ -115,6 +115,33 @@ def both_times(moment: datetime | None, with_day: bool = True) -> SafeString | s
     )
 
 
+@register.filter
+def both_times_range(start: datetime | None, end: datetime | None) -> SafeString | str:
+    """From ``start`` to ``end`` on both sides' clocks, the day written once when it is the
+    same: "14:05–16:30 23/11 Vietnam time · 15:05–17:30 China time". Without an end, or within
+    the same minute, it is ``both_times(start)``."""
+    if start is None:
+        return "—"
+    if end is None or vn_time(end, "%H:%M %d/%m") == vn_time(start, "%H:%M %d/%m"):
+        return both_times(start)
+    same_vietnam_day = vn_time(start, "%d/%m") == vn_time(end, "%d/%m")
+    same_china_day = cn_time(start, "%d/%m") == cn_time(end, "%d/%m")
+    return format_html(
+        '<time datetime="{}">{}</time>{}<time datetime="{}">{}</time> <span class="tz">{}</span>'
+        ' · <span lang="zh-Hans">{}{}{}</span> <span class="tz">{}</span>',
+        start.isoformat(),
+        vn_time(start, "%H:%M" if same_vietnam_day else "%H:%M %d/%m"),
+        "–" if same_vietnam_day else " – ",
+        end.isoformat(),
+        vn_time(end, "%H:%M %d/%m"),
+        _("Vietnam time"),
+        cn_time(start, "%H:%M"),
+        "–" if same_china_day else " – ",
+        cn_time(end, "%H:%M" if same_china_day else "%H:%M %d/%m"),
+        _("China time"),
+    )
+
+
 PLACE = Text(
     "Thứ {position} trong {waiting} xe đang chờ",
     "{ordinal} of {waiting} waiting",
