@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TwinScenario(models.Model):
@@ -52,7 +53,7 @@ class TwinRun(models.Model):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("twin run", "Failed")
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SIMULATE)
     # The scenario's own name (``[scenario] name``) and where the text came from:

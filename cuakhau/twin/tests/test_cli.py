@@ -45,7 +45,7 @@ def test_json_gives_the_whole_result(short_file: Path) -> None:
 
 def test_the_report_reads_as_tables_with_intervals(short_file: Path) -> None:
     out, _err = twin("run", str(short_file), "--replications", "2", "--language", "en")
-    assert "Key measures (mean ± 95% confidence half-width)" in out
+    assert "Key measures (mean ± half-width of the 95 percent confidence interval)" in out
     assert "Trucks crossing per day" in out and " ± " in out
     assert "Waits in the yards per truck class" in out and "P90" in out
     assert "Control steps" in out and "Customs" in out and "manual lanes busy" in out

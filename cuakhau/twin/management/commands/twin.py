@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuakhau.core.errors import DomainError, InvalidInput
 from cuakhau.core.text import LANGUAGES, Text, language_key
@@ -321,10 +322,10 @@ def report_lines(result: dict[str, Any], bounds: dict[str, float]) -> list[str]:
             "processes": result.get("processes", 1),
         },
         "",
-        _("Key measures (mean ± 95% confidence half-width)"),
+        _("Key measures (mean ± half-width of the 95 percent confidence interval)"),
     ]
     lines += table(
-        (_("measure"), _("value")),
+        (_("measure"), pgettext("console column", "value")),
         [(str(row.label), cell_text(row.cells[0])) for row in present.key_rows([result])],
     )
     lines += ["", _("Waits in the yards per truck class (minutes, ± 95% CI)")]
