@@ -196,20 +196,21 @@ def admit(
         stopped = {truck.trip_id: capacity.hold for _, truck in trucks} if explain else {}
         return Decision([], stopped)
     limit = capacity.limit
-    quotas = dict(capacity.quotas)
+    quotas = dict(capacity.quotas) if capacity.quotas else {}
     calls: list[Call] = []
     holds: dict[int, Hold] = {}
+    slot_tier = Tier.SLOT  # a local: the loop runs for every truck the twin calls
     for key, truck in trucks:
         full = len(calls) >= limit
         if full and not explain:
             break
-        if key[0] == Tier.SLOT and now < not_before(truck, key, config):
+        if key[0] == slot_tier and now < not_before(truck, key, config):
             holds[truck.trip_id] = Hold.SLOT_NOT_OPEN
             continue
         if not truck.paid:
             holds[truck.trip_id] = Hold.FEE_UNPAID
             continue
-        left = quotas.get(truck.goods_group)
+        left = quotas.get(truck.goods_group) if quotas else None
         if left is not None and left <= 0:
             holds[truck.trip_id] = Hold.QUOTA
             continue

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import heapq
-import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -334,13 +333,33 @@ class Simulation:
         system_arrivals = 0.0
         yard_joins = 0.0
         system_area = yard_area = inside_area = system_time_sum = yard_time_sum = 0.0
-        calls_made = 0
+        calls_made = arrivals = measured_arrivals = 0
+        priority_of = {
+            g: PriorityClass.GREEN if g in GREEN_GROUPS else PriorityClass.ORDINARY for g in GROUPS
+        }
         holds = [step.hold.probability if step.hold else 0.0 for step in steps]
         step_wait = [0.0] * n_steps
         step_hold = [0.0] * n_steps
         step_held = [0] * n_steps
         step_busy = [[0.0, 0.0] for _ in steps]
         step_times: list[list[float]] = [[] for _ in steps]
+        step_data = [
+            (
+                manual_sample,
+                smart_sample or manual_sample,
+                hold_sample or manual_sample,
+                holds[k],
+                step.smart.eligible if step.smart else None,
+                step.smart.share if step.smart else 0.0,
+                lanes_free[k],
+                step_busy[k],
+                step_times[k],
+            )
+            for k, (step, (manual_sample, smart_sample, hold_sample)) in enumerate(
+                zip(steps, step_samplers, strict=True)
+            )
+        ]
+        heapreplace = heapq.heapreplace
         # For each goods group, the first step at or after k that applies to it.
         next_step = {
             group: [
@@ -507,6 +526,51 @@ class Simulation:
             t, kind, _, index, k = heappop(events)
             if t > until:
                 break
+            if kind == _REACH and k < n_steps:
+                # A truck at a control step (the hot path): no count changes, no dispatch.
+                (
+                    manual_sample,
+                    smart_sample,
+                    hold_sample,
+                    hold_p,
+                    smart_groups,
+                    smart_share,
+                    lanes,
+                    busy,
+                    times,
+                ) = step_data[k]
+                group = groups[index]
+                if (
+                    smart_groups is not None
+                    and group in smart_groups
+                    and smart_draw[index] < smart_share
+                ):
+                    free = lanes[1]
+                    service = smart_sample()
+                    lane_type = 1
+                else:
+                    free = lanes[0]
+                    service = manual_sample()
+                    lane_type = 0
+                start = free[0]
+                if start < t:
+                    start = t
+                done = start + service
+                heapreplace(free, done)
+                # Holds are the manual lanes' (a truck cleared by the devices is not held).
+                if not lane_type and hold_p and random() < hold_p:
+                    extra = hold_sample()
+                    done += extra
+                    if start >= warmup:
+                        step_held[k] += 1
+                        step_hold[k] += extra
+                if start >= warmup:
+                    step_wait[k] += start - t
+                    busy[lane_type] += service
+                    times.append(done - t)
+                seq += 1
+                heappush(events, (done, _REACH, seq, index, next_step[group][k + 1]))
+                continue
             # Integrate the counts and the queue's holding cause up to now.
             span = t - last_t
             if span:
@@ -520,57 +584,23 @@ class Simulation:
                 last_t = t
             changed = False
 
-            if kind == _REACH:
-                if k == n_steps:
-                    # Crossed the border: the control area has room again.
-                    inside -= 1
-                    in_system -= 1
-                    system_arrivals -= arrived_at[index]
-                    system_time_sum += t - arrived_at[index]
-                    crossed_daily[int(t // DAY)] += 1
-                    changed = True
-                    if trip_ids[index] == -1 and arrived_at[index] >= warmup:
-                        group = groups[index]
-                        total = t - arrived_at[index]
-                        system_times[class_of[index]].append(total)
-                        bound = shelf.get(group)
-                        if bound is not None:
-                            out.shelf_trucks[group] = out.shelf_trucks.get(group, 0) + 1
-                            if total > bound:
-                                out.shelf_over[group] = out.shelf_over.get(group, 0) + 1
-                else:
+            if kind == _REACH:  # k == n_steps
+                # Crossed the border: the control area has room again.
+                inside -= 1
+                in_system -= 1
+                system_arrivals -= arrived_at[index]
+                system_time_sum += t - arrived_at[index]
+                crossed_daily[int(t // DAY)] += 1
+                changed = True
+                if trip_ids[index] == -1 and arrived_at[index] >= warmup:
                     group = groups[index]
-                    step = steps[k]
-                    manual_sample, smart_sample, hold_sample = step_samplers[k]
-                    smart = step.smart
-                    lane_type = 0
-                    if (
-                        smart is not None
-                        and group in smart.eligible
-                        and smart_draw[index] < smart.share
-                    ):
-                        lane_type = 1
-                    free = lanes_free[k][lane_type]
-                    start = free[0]
-                    if start < t:
-                        start = t
-                    service = smart_sample() if lane_type and smart_sample else manual_sample()
-                    heapq.heapreplace(free, start + service)
-                    done = start + service
-                    # Holds are the manual lanes' (a truck cleared by the devices is not held).
-                    if lane_type == 0 and hold_sample is not None and random() < holds[k]:
-                        extra = hold_sample()
-                        done += extra
-                        if start >= warmup:
-                            step_held[k] += 1
-                            step_hold[k] += extra
-                    if start >= warmup:
-                        step_wait[k] += start - t
-                        step_busy[k][lane_type] += service
-                        step_times[k].append(done - t)
-                    seq += 1
-                    heappush(events, (done, _REACH, seq, index, next_step[group][k + 1]))
-
+                    total = t - arrived_at[index]
+                    system_times[class_of[index]].append(total)
+                    bound = shelf.get(group)
+                    if bound is not None:
+                        out.shelf_trucks[group] = out.shelf_trucks.get(group, 0) + 1
+                        if total > bound:
+                            out.shelf_over[group] = out.shelf_over.get(group, 0) + 1
             elif kind == _ARRIVE:
                 if replay:
                     record = replay[replay_at]
@@ -586,12 +616,28 @@ class Simulation:
                     pick = bisect_right(mix_cum, random() * mix_cum[-1])
                     group = mix_groups[min(pick, len(mix_groups) - 1)]
                     is_booked = booked_share > 0 and random() < booked_share
-                index = add_truck(t, group, is_booked, -1)
-                out.arrived += 1
+                # The truck's row (as add_truck, inlined: this runs for every truck).
+                index = len(arrived_at)
+                arrived_at.append(t)
+                groups.append(group)
+                class_of.append(classes[group, is_booked])
+                smart_draw.append(random() if any_smart else 1.0)
+                joined.append(t)
+                called_at.append(-1.0)
+                yard_of.append(-1)
+                trip_ids.append(-1)
+                arrivals += 1
                 if t >= warmup:
-                    out.measured_arrivals += 1
-                slot = math.floor(t / HOUR) * HOUR if is_booked else None
-                queue.push(waiting_truck(index, t, slot))
+                    measured_arrivals += 1
+                queue.push(
+                    WaitingTruck(
+                        index,
+                        t,
+                        priority_of[group],
+                        group,
+                        (t // HOUR) * HOUR if is_booked else None,
+                    )
+                )
                 in_yard += 1
                 yard_joins += t
                 in_system += 1
@@ -713,6 +759,7 @@ class Simulation:
             inside_area += inside * (end - max(last_t, warmup))
         out.system_area, out.yard_area, out.inside_area = system_area, yard_area, inside_area
         out.calls_made = calls_made
+        out.arrived, out.measured_arrivals = arrivals, measured_arrivals
         for k, tally in enumerate(tallies):
             tally.trucks = len(step_times[k])
             tally.wait, tally.hold, tally.held = step_wait[k], step_hold[k], step_held[k]
