@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import heapq
+import math
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -193,6 +194,24 @@ class Replication:
     yard_area: float = 0.0
     yard_time_sum: float = 0.0
     first_calls: dict[int, float] = field(default_factory=dict)  # forecast: trip → first call
+
+
+def poisson_arrivals(rates: Sequence[float], start: float, end: float, rng: Random) -> list[float]:
+    """Arrival times from ``start`` to ``end`` of a Poisson stream whose rate is constant within
+    each hour (``rates[h]`` trucks in hour ``h``): exponential gaps, started afresh each hour,
+    which memorylessness makes exact."""
+    times: list[float] = []
+    append, expo = times.append, rng.expovariate
+    for h in range(int(start // HOUR), min(len(rates), int(end // HOUR) + 1)):
+        if rates[h] <= 0:
+            continue
+        rate = rates[h] / HOUR
+        t = max(h * HOUR, start) + expo(rate)
+        stop = min((h + 1) * HOUR, end)
+        while t < stop:
+            append(t)
+            t += expo(rate)
+    return times
 
 
 def truck_class(group: str, booked: bool) -> str:
@@ -474,41 +493,22 @@ class Simulation:
                 heappush(events, (clock + left, _REACH, seq, index, n_steps))
         replay = s.arrivals.replay if s.arrivals.kind == "replay" else ()
         replay_at = 0
-        rates = self.rates
-        budget = rng.expovariate(1.0)
-        arrival_hour = hour
+        while replay_at < len(replay) and replay[replay_at].at < clock:
+            replay_at += 1
+        # Arrival times are drawn up front and merged with the event heap as a sorted stream:
+        # an arrival then costs no heap push and pop.
+        if replay:
+            arrival_times = [record.at for record in replay[replay_at:]]
+        else:
+            arrival_times = poisson_arrivals(self.rates, clock, until, rng)
+        arrival_times.append(math.inf)
+        next_arrival_at = arrival_times[0]
+        arrival_i = 0
         mix_day = -1
         mix_groups: list[str] = []
         mix_cum: list[float] = []
         booked_share = s.arrivals.booked_share
 
-        def next_arrival(t: float) -> float | None:
-            """The next arrival after ``t`` by thinning-free inversion over hourly rates."""
-            nonlocal budget, arrival_hour, replay_at
-            if replay:
-                while replay_at < len(replay) and replay[replay_at].at < t:
-                    replay_at += 1
-                return replay[replay_at].at if replay_at < len(replay) else None
-            h = arrival_hour
-            while h < len(rates):
-                rate = rates[h] / HOUR
-                end = (h + 1) * HOUR
-                if rate > 0:
-                    room_left = rate * (end - t)
-                    if budget <= room_left:
-                        t += budget / rate
-                        budget = rng.expovariate(1.0)
-                        arrival_hour = h
-                        return t
-                    budget -= room_left
-                h += 1
-                t = end
-            return None
-
-        first = next_arrival(clock)
-        if first is not None:
-            seq += 1
-            heappush(events, (first, _ARRIVE, seq, -1, 0))
         seq += 1
         heappush(events, ((hour + 1) * HOUR, _HOUR, seq, -1, 0))
         if d.interval > 0:
@@ -522,8 +522,14 @@ class Simulation:
         progress = self.progress
         next_report = clock + DAY
 
-        while events:
-            t, kind, _, index, k = heappop(events)
+        while True:
+            # The heap always holds the next hour boundary, so it is never empty.
+            if next_arrival_at < events[0][0]:
+                t, kind = next_arrival_at, _ARRIVE
+                arrival_i += 1
+                next_arrival_at = arrival_times[arrival_i]
+            else:
+                t, kind, _, index, k = heappop(events)
             if t > until:
                 break
             if kind == _REACH and k < n_steps:
@@ -643,10 +649,6 @@ class Simulation:
                 in_system += 1
                 system_arrivals += t
                 enter_yard(index)
-                nxt = next_arrival(t)
-                if nxt is not None:
-                    seq += 1
-                    heappush(events, (nxt, _ARRIVE, seq, -1, 0))
                 changed = True
 
             elif kind == _EXPIRE:
