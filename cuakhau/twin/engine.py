@@ -426,7 +426,6 @@ class Simulation:
             )
 
         def enter_yard(index: int) -> None:
-            nonlocal on_road
             if not yards:
                 return
             y = bisect_right(yard_cum, random() * yard_total)
@@ -434,6 +433,11 @@ class Simulation:
                 yard_count[y] += 1
                 yard_of[index] = y
                 return
+            enter_other_yard(index)
+
+        def enter_other_yard(index: int) -> None:
+            """The yard drawn is full: the first with room, else the road."""
+            nonlocal on_road
             for y in range(n_yards):
                 if yard_count[y] < yard_room[y]:
                     yard_count[y] += 1
@@ -648,7 +652,13 @@ class Simulation:
                 yard_joins += t
                 in_system += 1
                 system_arrivals += t
-                enter_yard(index)
+                if n_yards:  # enter_yard, inlined for the common case
+                    y = bisect_right(yard_cum, random() * yard_total)
+                    if y < n_yards and yard_count[y] < yard_room[y]:
+                        yard_count[y] += 1
+                        yard_of[index] = y
+                    else:
+                        enter_other_yard(index)
                 changed = True
 
             elif kind == _EXPIRE:
@@ -724,7 +734,12 @@ class Simulation:
                 yard_time_sum += t - joined[index]
                 yard_joins -= joined[index]
                 called_at[index] = t
-                leave_yard(index)
+                y = yard_of[index]
+                if y >= 0 and not road:  # leave_yard, inlined for the common case
+                    yard_of[index] = -1
+                    yard_count[y] -= 1
+                else:
+                    leave_yard(index)
                 if t >= warmup:
                     calls_made += 1
                     calls_daily[int(t // DAY)] += 1
