@@ -12,8 +12,10 @@ Poisson stream whose rate changes on the hour) or a replayed history, the goods 
 booked share; working hours and closures through ``scenario.hour_calls``; the calls per hour,
 the control area's room and the partner side's daily quotas as the policy's caps; travel to the
 control area; a no-show returns to the end of the queue when its call expires; each step's lanes
-(manual, and smart lanes for eligible goods) and the chance of being held aside. Yards are not
-modelled: in the engine they only count trucks, they never change who is called or when.
+(manual, and smart lanes for eligible goods, one draw per truck whether its device checks match)
+and the chance of being held aside on a manual lane; the yards as resources with their
+capacities (a truck takes a place in the yard it is sent to, or the first with room, or waits on
+the road for the first place that frees, and leaves its place when called).
 
 The measures match the engine's raw ones (``engine.Replication``): yard waits per truck class,
 crossings per day, busy time per step and lane type. Only the random numbers differ, so the two
@@ -24,9 +26,11 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_right
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import accumulate
 from random import Random
 from typing import Any
 
@@ -157,6 +161,13 @@ class Gate:
             self.out.busy[name] = 0.0
             self.out.served[name] = 0
 
+        # The yards: a resource each; trucks waiting for a place are on the road.
+        self.yards = [simpy.Resource(self.env, capacity=yard.capacity) for yard in scenario.yards]
+        self.yard_cum = list(accumulate(yard.share for yard in scenario.yards))
+        self.yard_total = self.yard_cum[-1] if self.yard_cum else 0.0
+        self.road = 0
+        self.any_smart = any(step.smart is not None for step in scenario.steps)
+
         # The dispatcher's state.
         self.waiting: dict[int, WaitingTruck] = {}  # trip id → the truck as the policy sees it
         self.call_of: dict[int, simpy.Event] = {}  # trip id → the event its call triggers
@@ -203,9 +214,12 @@ class Gate:
         name = truck_class(group, booked)
         priority = PriorityClass.GREEN if group in GREEN_GROUPS else PriorityClass.ORDINARY
         slot = math.floor(arrived / HOUR) * HOUR if booked else None
+        matched = rng.random() if self.any_smart else 1.0
+        place = self.take_yard_place()
         joined = arrived
         while True:
             yield self.join_queue(WaitingTruck(trip_id, joined, priority, group, slot))
+            place = self.leave_yard(place)
             no_show = self.s.dispatch.no_show_probability
             if not (no_show and rng.random() < no_show):
                 break
@@ -215,6 +229,7 @@ class Gate:
             self.inside -= 1
             out.no_shows += 1
             joined, slot = env.now, None
+            place = self.take_yard_place()
         del self.yard[trip_id]
         if measured:
             out.waits.setdefault(name, []).append(env.now - arrived)
@@ -222,7 +237,7 @@ class Gate:
         yield env.timeout(self.travel())
         for k, step in enumerate(self.s.steps):
             if group in step.applies_to:
-                yield from self.control(k, step, group)
+                yield from self.control(k, step, group, matched)
 
         self.inside -= 1
         out.crossed_daily[int(env.now // DAY)] += 1
@@ -230,9 +245,10 @@ class Gate:
             out.system_times.setdefault(name, []).append(env.now - arrived)
         self.changed()
 
-    def control(self, k: int, step: Step, group: str) -> Process:
-        """One control step: the first free lane of the truck's type, then perhaps held aside
-        (the hold does not keep the lane)."""
+    def control(self, k: int, step: Step, group: str, matched: float) -> Process:
+        """One control step: the first free lane of the truck's type, then, on a manual lane,
+        perhaps held aside (the hold does not keep the lane). ``matched`` is the truck's draw
+        for its device checks."""
         env, rng = self.env, self.rng
         manual_service, smart_service = self.service[k]
         lanes, service, lane_type = self.manual[k], manual_service, "manual"
@@ -242,7 +258,7 @@ class Gate:
             and smart is not None
             and smart_service is not None
             and group in step.smart.eligible
-            and rng.random() < step.smart.share
+            and matched < step.smart.share
         ):
             lanes, service, lane_type = smart, smart_service, "smart"
         with lanes.request() as request:
@@ -253,7 +269,12 @@ class Gate:
                 self.out.served[f"{step.name}.{lane_type}"] += 1
             yield env.timeout(duration)
         hold = self.hold[k]
-        if step.hold is not None and hold is not None and rng.random() < step.hold.probability:
+        if (
+            lane_type == "manual"
+            and step.hold is not None
+            and hold is not None
+            and rng.random() < step.hold.probability
+        ):
             yield env.timeout(hold())
 
     def clock(self) -> Process:
@@ -271,6 +292,49 @@ class Gate:
         while True:
             yield self.env.timeout(self.s.dispatch.interval)
             self.dispatch()
+
+    # --- The yards ---------------------------------------------------------------------------
+
+    def take_yard_place(self) -> dict[simpy.Resource, Any]:
+        """Requests for a place: in the yard the truck is sent to if it has room, else in the
+        first yard with room, else in every yard (the truck waits on the road for the first
+        place that frees)."""
+        if not self.yards:
+            return {}
+        share = self.rng.random() * self.yard_total
+        drawn = min(bisect_right(self.yard_cum, share), len(self.yards) - 1)
+        order = [self.yards[drawn], *(y for y in self.yards if y is not self.yards[drawn])]
+        for yard in order:
+            if yard.count < yard.capacity:
+                return {yard: yard.request()}
+        self.road += 1
+        requests = {yard: yard.request() for yard in self.yards}
+        self.env.process(self.wait_on_road(requests))
+        return requests
+
+    def wait_on_road(self, requests: dict[simpy.Resource, Any]) -> Process:
+        """A truck on the road takes the first place that frees and gives up the others."""
+        yield self.env.any_of(list(requests.values()))
+        self.road -= 1
+        granted = [yard for yard, request in requests.items() if request.triggered]
+        for yard, request in list(requests.items()):
+            if yard is not granted[0]:
+                if request.triggered:
+                    yard.release(request)
+                else:
+                    request.cancel()
+                del requests[yard]
+
+    def leave_yard(self, place: dict[simpy.Resource, Any]) -> dict[simpy.Resource, Any]:
+        """Called: the truck gives back its place (or stops waiting for one on the road)."""
+        if len(place) > 1:
+            self.road -= 1
+        for yard, request in place.items():
+            if request.triggered:
+                yard.release(request)
+            else:
+                request.cancel()
+        return {}
 
     # --- The yard queue and the dispatcher --------------------------------------------------
 
