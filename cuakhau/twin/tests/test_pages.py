@@ -260,7 +260,7 @@ def test_a_capacity_search_shows_its_volumes_and_changes(leader: User) -> None:
     assert html.count("<circle") == len(volume.result["probes"])
 
     target = finished_run(
-        leader, toml=short_toml(days=2), kind="search", replications=2, target=1200
+        leader, toml=short_toml(days=2), kind="search", replications=2, target=1500
     )
     html = client_for(leader).get(f"/twin/runs/{target.pk}/").content.decode()
     assert 'data-testid="search-changes"' in html

