@@ -347,7 +347,9 @@ def test_a_capacity_search_with_a_target_lists_the_changes(leader: Any) -> None:
     result = done.result
     assert result["search"] == "target"
     assert result["target_per_day"] == 1500
-    assert result["changes"], "1,500 trucks a day (above its 1,350-call plan) need changes to today's Hữu Nghị"
+    assert result["changes"], (
+        "1,500 trucks a day (above its 1,350-call plan) need changes to today's Hữu Nghị"
+    )
     assert {"lever", "from", "to", "why"} <= set(result["changes"][0])
 
 
