@@ -15,6 +15,10 @@ The order is a per-truck key, fixed when the truck joins the queue (domain.md §
 Admission caps then stop the walk down the order: the calls left this hour, the room in the
 control area, and the partner side's remaining daily acceptance per goods group. Because the key
 does not depend on the clock, the live system can sort and the twin can keep a heap.
+
+The trucks, capacities, calls and decisions are values that nothing changes once made; they are
+plain (not frozen) dataclasses only because the twin makes one of each per simulated truck and
+a frozen one costs four times as much to build.
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ class PolicyConfig:
 DEFAULT_CONFIG = PolicyConfig()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WaitingTruck:
     """A truck in the yard queue of one passage and direction, as the policy sees it."""
 
@@ -87,7 +91,7 @@ class WaitingTruck:
     paid: bool = True  # False when the gate wants the fee before call-up and it is not paid
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Capacity:
     """What may be called now, for one passage and direction."""
 
@@ -117,14 +121,14 @@ class Capacity:
 OrderKey = tuple[int, float, float, int]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
     trip_id: int
     rule: Rule
     key: OrderKey
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decision:
     calls: list[Call]
     # Why each truck that was not called waits, by trip id.
