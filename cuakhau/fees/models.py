@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cuakhau.accounts.models import Enterprise
+from cuakhau.core.models import AuditRecord
 from cuakhau.declarations.models import Declaration, Trip
 from cuakhau.fees.rules import GoodsCategory, Route
 from cuakhau.gates.models import Gate
@@ -247,7 +248,7 @@ class Receipt(models.Model):
         return self.number
 
 
-class InvoiceEvent(models.Model):
+class InvoiceEvent(AuditRecord):
     """Who did what to an invoice or a payment notice, when and why. Append-only."""
 
     invoice = models.ForeignKey(
@@ -256,17 +257,3 @@ class InvoiceEvent(models.Model):
     notice = models.ForeignKey(
         PaymentNotice, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
-    action = models.CharField(max_length=24)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField(max_length=150)
-    reason = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"

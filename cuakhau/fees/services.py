@@ -29,6 +29,7 @@ from cuakhau.accounts.roles import Role
 from cuakhau.core.actors import Actor
 from cuakhau.core.api import pydantic_field_errors
 from cuakhau.core.errors import Conflict, FieldError, NotAllowed, NotFound, invalid
+from cuakhau.core.models import audit_values
 from cuakhau.core.schemas import CleanStr, IsoDateTime
 from cuakhau.core.text import Text
 from cuakhau.declarations.lifecycle import EXPORT, TripState
@@ -710,10 +711,5 @@ def _event(
     InvoiceEvent.objects.create(
         invoice=invoice,
         notice=notice,
-        action=action,
-        at=now,
-        actor=actor.user,
-        actor_label=actor.label[:150],
-        reason=reason[:500],
-        data=data or {},
+        **audit_values(action, actor, now, reason=reason, data=data),
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cuakhau.accounts.models import Enterprise
+from cuakhau.core.models import AuditRecord
 from cuakhau.declarations.lifecycle import TripState
 from cuakhau.declarations.models import Declaration, Trip
 from cuakhau.gates.models import Passage, Yard
@@ -290,22 +291,14 @@ class BookingBlock(models.Model):
         return f"{self.enterprise_id} until {self.ends_at:%Y-%m-%d}"
 
 
-class PassageEvent(models.Model):
+class PassageEvent(AuditRecord):
     """Who changed a passage's queue settings, when and why: pauses, capacity plans, hourly
     overrides, the partner side's quotas. Append-only."""
 
     passage = models.ForeignKey(Passage, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=8, choices=Direction.choices)
-    action = models.CharField(max_length=24)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField(max_length=150)
-    reason = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
+    class Meta(AuditRecord.Meta):
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["passage", "at"], name="passageevent_idx")]
 

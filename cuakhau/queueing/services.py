@@ -27,6 +27,7 @@ from cuakhau.accounts.permissions import require_enterprise, require_gate, requi
 from cuakhau.accounts.roles import CALL_ROLES, Role
 from cuakhau.core.actors import Actor
 from cuakhau.core.errors import Conflict, FieldError, NotAllowed, NotFound, RateLimited, invalid
+from cuakhau.core.models import audit_values
 from cuakhau.core.text import Text
 from cuakhau.declarations.lifecycle import EXPORT, Action, TripState, next_state
 from cuakhau.declarations.models import GoodsLine, Trip, TripEvent
@@ -1050,12 +1051,7 @@ def _passage_event(
     PassageEvent.objects.create(
         passage_id=capacity_plan.passage_id,
         direction=capacity_plan.direction,
-        action=action,
-        at=now,
-        actor=actor.user,
-        actor_label=actor.label[:150],
-        reason=reason[:500],
-        data=data or {},
+        **audit_values(action, actor, now, reason=reason, data=data),
     )
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuakhau.core.models import AuditRecord
+
 
 class TwinScenario(models.Model):
     """A scenario a leader saved: TOML text, valid when it was saved. Shipped scenarios stay
@@ -106,7 +108,7 @@ class TwinRun(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
-class TwinEvent(models.Model):
+class TwinEvent(AuditRecord):
     """Who did what to a scenario or a run, when and why. Append-only."""
 
     run = models.ForeignKey(
@@ -115,17 +117,3 @@ class TwinEvent(models.Model):
     scenario = models.ForeignKey(
         TwinScenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    action = models.CharField(max_length=24)
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField(max_length=150)
-    reason = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        ordering = ["at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -36,6 +36,7 @@ from cuakhau.accounts.permissions import role_forbidden
 from cuakhau.accounts.roles import Role
 from cuakhau.core.actors import Actor
 from cuakhau.core.errors import Conflict, FieldError, InvalidInput, NotFound, invalid
+from cuakhau.core.models import audit_values
 from cuakhau.core.text import Text
 from cuakhau.twin.models import TwinEvent, TwinRun, TwinScenario
 from cuakhau.twin.scenario import SCENARIO_DIR, Scenario, parse_scenario, shipped_scenarios
@@ -651,12 +652,5 @@ def _event(
     data: dict[str, Any] | None = None,
 ) -> None:
     TwinEvent.objects.create(
-        run=run,
-        scenario=scenario,
-        action=action,
-        at=now,
-        actor=actor.user,
-        actor_label=actor.label[:150],
-        reason=reason[:500],
-        data=data or {},
+        run=run, scenario=scenario, **audit_values(action, actor, now, reason=reason, data=data)
     )
