@@ -35,7 +35,7 @@ from cuakhau.twin.engine import Simulation  # noqa: E402 - needs the path above
 from cuakhau.twin.reference import run_reference  # noqa: E402
 from cuakhau.twin.results import erlang_c_wait  # noqa: E402
 from cuakhau.twin.runner import cores, run_replications  # noqa: E402
-from cuakhau.twin.scenario import DAY, MINUTE, Scenario, load_scenario, parse_scenario  # noqa: E402
+from cuakhau.twin.scenario import DAY, MINUTE, Scenario, load_scenario, mmc_scenario  # noqa: E402
 
 SEED = 2025
 YEAR = 365
@@ -83,30 +83,9 @@ def bench_forecast() -> tuple[float, int]:
 
 
 def mmc(servers: int, load: float, measured_days: int) -> Scenario:
-    """M/M/c as a gate: Poisson arrivals, ``servers`` lanes with exponential service, and room
-    for one called truck per lane, so that the yard wait is the M/M/c wait in queue."""
-    service = load * servers * (DAY / MINUTE) / ERLANG_PER_DAY
-    return parse_scenario(
-        f"""
-        [scenario]
-        name = "M/M/{servers} at {load}"
-        start = 2025-01-06
-        days = {measured_days + 1}
-        warmup_days = 1
-
-        [arrivals]
-        kind = "poisson"
-        per_day = {ERLANG_PER_DAY}
-
-        [dispatch]
-        control_area_room = {servers}
-
-        [[steps]]
-        name = "lanes"
-        [steps.manual]
-        lanes = {servers}
-        service = {{ kind = "exponential", mean = {service!r} }}
-        """
+    """M/M/c as a gate, measured after a day of warm-up."""
+    return mmc_scenario(
+        servers, load, per_day=ERLANG_PER_DAY, days=measured_days + 1, warmup_days=1
     )
 
 

@@ -667,6 +667,38 @@ def load_scenario(path: str | Path) -> Scenario:
     return parse_scenario(candidate.read_text(encoding="utf-8"), base=candidate.parent)
 
 
+def mmc_scenario(
+    servers: int, load: float, *, per_day: float, days: int, warmup_days: int
+) -> Scenario:
+    """An M/M/c queue as a gate, for checking the engine against Erlang C: Poisson arrivals
+    around the clock, one step of ``servers`` lanes with exponential service, and a control area
+    with room for one truck per lane, so that a truck is called the moment a lane frees and its
+    yard wait is the M/M/c wait in queue."""
+    service_minutes = load * servers * (DAY / MINUTE) / per_day
+    return parse_scenario(
+        f"""
+        [scenario]
+        name = "M/M/{servers} at load {load}"
+        start = 2025-01-06
+        days = {days}
+        warmup_days = {warmup_days}
+
+        [arrivals]
+        kind = "poisson"
+        per_day = {per_day}
+
+        [dispatch]
+        control_area_room = {servers}
+
+        [[steps]]
+        name = "lanes"
+        [steps.manual]
+        lanes = {servers}
+        service = {{ kind = "exponential", mean = {service_minutes!r} }}
+        """
+    )
+
+
 def shipped_scenarios() -> list[Path]:
     return sorted(SCENARIO_DIR.glob("*.toml"))
 

@@ -25,6 +25,7 @@ from cuakhau.twin.scenario import (
     MINUTE,
     Scenario,
     load_scenario,
+    mmc_scenario,
     parse_scenario,
     shipped_scenarios,
 )
@@ -37,33 +38,7 @@ def pool() -> Iterator[ProcessPoolExecutor]:
         yield executor
 
 
-def mmc(servers: int, load: float, *, per_day: float, days: int, warmup_days: int) -> Scenario:
-    """An M/M/c queue as a gate: Poisson arrivals around the clock, one step of ``servers``
-    lanes with exponential service, and a control area with room for one truck per lane, so
-    that a truck is called the moment a lane frees and its yard wait is the M/M/c wait."""
-    service_minutes = load * servers * (DAY / MINUTE) / per_day
-    return parse_scenario(
-        f"""
-        [scenario]
-        name = "M/M/{servers} at load {load}"
-        start = 2025-01-06
-        days = {days}
-        warmup_days = {warmup_days}
-
-        [arrivals]
-        kind = "poisson"
-        per_day = {per_day}
-
-        [dispatch]
-        control_area_room = {servers}
-
-        [[steps]]
-        name = "lanes"
-        [steps.manual]
-        lanes = {servers}
-        service = {{ kind = "exponential", mean = {service_minutes!r} }}
-        """
-    )
+mmc = mmc_scenario  # the M/M/c gate the Erlang C checks run on
 
 
 def all_waits(run: Replication) -> list[float]:
